@@ -1,0 +1,185 @@
+"""Variational autoencoder (Kingma & Welling 2014)."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from .._base import BaseNeuralEstimator, check_layer_sizes, torch_seed
+from .._nn import ACTIVATIONS
+from ._base import BaseAutoencoder, in_unit_interval
+from ._modules import VAE, VAELoss, negative_elbo
+
+__all__ = ["VariationalAutoencoder"]
+
+
+class VariationalAutoencoder(BaseAutoencoder):
+    """Variational autoencoder with a diagonal Gaussian posterior and an N(0, I) prior.
+
+    Trained by maximising the evidence lower bound (ELBO) per sample, in nats:
+    ``ELBO = E_q[log p(x | z)] - beta * KL(q(z | x) || N(0, I))`` with the
+    reconstruction term summed over all features (per image, not per pixel) and
+    estimated with one reparameterised sample of z.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Dimension of the latent space.
+    hidden_layer_sizes : tuple of int, default=(512,)
+        Encoder hidden layers; the decoder uses them reversed.
+    beta : float, default=1.0
+        Weight of the KL term during training (``beta != 1`` gives a beta-VAE).
+        :meth:`score` always reports the true ELBO (``beta = 1``).
+    likelihood : {"auto", "bernoulli", "gaussian"}, default="auto"
+        Decoder likelihood. ``"bernoulli"`` (binary cross-entropy; data in
+        [0, 1], e.g. pixel intensities); ``"gaussian"``: unit variance.
+        ``"auto"``: Bernoulli when the training data lie in [0, 1].
+    activation : str, default="relu"
+    max_epochs : int, default=50
+    batch_size : int, default=128
+    lr, optimizer, optimizer_params, validation_fraction, callbacks, device, random_state, verbose :
+        As in :class:`DenseAutoencoder`.
+
+    Attributes
+    ----------
+    likelihood_ : str
+        The likelihood used (``"auto"`` resolved).
+    net_, n_components_, n_features_in_ :
+        As in :class:`DenseAutoencoder`.
+
+    Notes
+    -----
+    ``transform`` returns the posterior means, ``inverse_transform`` the decoded
+    means (pixel probabilities for the Bernoulli likelihood) and :meth:`sample`
+    decodes draws from the prior.
+    """
+
+    _parameter_constraints: dict = {
+        **BaseNeuralEstimator._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "likelihood": [StrOptions({"auto", "bernoulli", "gaussian"})],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+    }
+
+    def __init__(
+        self,
+        n_components: int = 2,
+        hidden_layer_sizes: tuple[int, ...] = (512,),
+        *,
+        beta: float = 1.0,
+        likelihood: str = "auto",
+        activation: str = "relu",
+        max_epochs: int = 50,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        optimizer="adam",
+        optimizer_params: dict | None = None,
+        validation_fraction: float | None = None,
+        callbacks: list | None = None,
+        device: str = "cpu",
+        random_state=None,
+        verbose: int = 0,
+    ) -> None:
+        super().__init__(
+            max_epochs=max_epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
+            optimizer_params=optimizer_params, validation_fraction=validation_fraction,
+            callbacks=callbacks, device=device, random_state=random_state, verbose=verbose,
+        )
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.beta = beta
+        self.likelihood = likelihood
+        self.activation = activation
+
+    def _resolve_output(self, X: np.ndarray) -> None:
+        unit = in_unit_interval(X)
+        likelihood = self.likelihood
+        if likelihood == "auto":
+            likelihood = "bernoulli" if unit else "gaussian"
+        elif likelihood == "bernoulli" and not unit:
+            raise ValueError(
+                "likelihood='bernoulli' needs training data in [0, 1]; X has values in "
+                f"[{X.min():.4g}, {X.max():.4g}]. Scale X or use likelihood='gaussian'."
+            )
+        self.likelihood_ = likelihood
+
+    def _build_module(self, X):
+        return VAE(
+            n_features=X.shape[1],
+            hidden_layer_sizes=check_layer_sizes(self.hidden_layer_sizes),
+            n_components=self.n_components,
+            activation=self.activation,
+            output_activation="sigmoid" if self.likelihood_ == "bernoulli" else "identity",
+        )
+
+    def _build_criterion(self):
+        return VAELoss(self.likelihood_, self.beta)
+
+    def score_samples(self, X) -> np.ndarray:
+        """ELBO of each sample in nats (a lower bound of ``log p(x)``).
+
+        The expectation over the posterior is estimated with one sample of z per
+        row, drawn from a fixed seed, so repeated calls give identical values.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        elbo : ndarray of shape (n_samples,), float64
+        """
+        check_is_fitted(self, "net_")
+        X = self._validate_X(X, reset=False)
+        if self.likelihood_ == "bernoulli" and not in_unit_interval(X):
+            raise ValueError(
+                "This VariationalAutoencoder has a Bernoulli likelihood: X must lie in [0, 1], "
+                f"got values in [{X.min():.4g}, {X.max():.4g}]."
+            )
+        module = self.net_.module_
+        with torch_seed(0, self.net_.device):
+            elbo = self._apply(lambda x: -negative_elbo(module(x), x, self.likelihood_), X)
+        return elbo.astype(np.float64)
+
+    def score(self, X, y=None) -> float:
+        """Mean ELBO per sample in nats (higher is better); see :meth:`score_samples`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
+        """Generate data by decoding draws of z from the N(0, I) prior.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws; an int gives the same samples every call.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features_in_), float32
+            Decoded means (pixel intensities for the Bernoulli likelihood).
+        """
+        check_is_fitted(self, "net_")
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        rng = check_random_state(random_state)
+        z = rng.standard_normal((n_samples, self.n_components_)).astype(np.float32)
+        return self.inverse_transform(z)

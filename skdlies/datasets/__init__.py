@@ -1,0 +1,7 @@
+"""Datasets: MNIST (downloaded and cached) and scikit-learn's small 8x8 digits."""
+
+from ._digits import load_small_digits
+from ._home import get_data_home
+from ._mnist import DownloadError, load_mnist
+
+__all__ = ["DownloadError", "get_data_home", "load_mnist", "load_small_digits"]

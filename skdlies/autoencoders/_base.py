@@ -33,12 +33,13 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
 
         ``"auto"`` picks a sigmoid output with binary cross-entropy when the
         training data lie in [0, 1] (pixel intensities), otherwise an identity
-        output with squared error.
+        output with squared error. Binary cross-entropy always needs the sigmoid
+        and data in [0, 1].
         """
         unit = in_unit_interval(X)
         activation = self.output_activation
         if activation == "auto":
-            activation = "sigmoid" if unit else "identity"
+            activation = "sigmoid" if unit or self.loss == "bce" else "identity"
         loss = self.loss
         if loss == "auto":
             loss = "bce" if activation == "sigmoid" else "mse"

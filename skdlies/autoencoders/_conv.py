@@ -110,7 +110,9 @@ class ConvAutoencoder(BaseAutoencoder):
 
     def _validate_X(self, X, *, reset: bool) -> np.ndarray:
         image_shape = None
-        ndim = np.ndim(X) if not hasattr(X, "columns") else 2
+        if isinstance(X, list | tuple):
+            X = np.asarray(X)
+        ndim = len(X.shape) if hasattr(X, "shape") else 2
         if ndim == 4:
             X = np.asarray(X)
             if X.shape[1] != 1:

@@ -1,0 +1,77 @@
+"""VariationalAutoencoder specifics: the ELBO, sampling and likelihoods."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from skdlies.autoencoders import VariationalAutoencoder
+from skdlies.autoencoders._modules import negative_elbo
+
+FAST = {"n_components": 2, "hidden_layer_sizes": (16,), "max_epochs": 3, "random_state": 0}
+
+
+def test_negative_elbo_matches_hand_computation():
+    rng = np.random.default_rng(0)
+    x = rng.random((4, 5))
+    logits, mean, logvar = rng.normal(size=(4, 5)), rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
+    p = 1 / (1 + np.exp(-logits))
+    bce = -(x * np.log(p) + (1 - x) * np.log(1 - p)).sum(1)
+    kl = 0.5 * (mean**2 + np.exp(logvar) - 1 - logvar).sum(1)
+    t = [torch.from_numpy(a) for a in (logits, mean, logvar)]
+    got = negative_elbo(tuple(t), torch.from_numpy(x), "bernoulli", beta=2.0).numpy()
+    np.testing.assert_allclose(got, bce + 2.0 * kl, rtol=1e-10)
+    gauss = 0.5 * ((x - logits) ** 2).sum(1) + 2.5 * math.log(2 * math.pi) + kl
+    got = negative_elbo(tuple(t), torch.from_numpy(x), "gaussian").numpy()
+    np.testing.assert_allclose(got, gauss, rtol=1e-10)
+
+
+def test_score_is_mean_elbo_and_deterministic(small_X):
+    vae = VariationalAutoencoder(**FAST).fit(small_X)
+    elbo = vae.score_samples(small_X)
+    assert elbo.shape == (len(small_X),) and np.all(elbo < 0)
+    assert vae.score(small_X) == pytest.approx(elbo.mean())
+    np.testing.assert_array_equal(vae.score_samples(small_X), elbo)
+
+
+def test_training_raises_the_elbo(small_X):
+    a = VariationalAutoencoder(**{**FAST, "max_epochs": 1}).fit(small_X).score(small_X)
+    b = VariationalAutoencoder(**{**FAST, "max_epochs": 30}).fit(small_X).score(small_X)
+    assert b > a + 1
+
+
+def test_sample_shape_range_and_seed(small_X):
+    vae = VariationalAutoencoder(**FAST).fit(small_X)
+    a = vae.sample(5, random_state=0)
+    assert a.shape == (5, 64) and a.dtype == np.float32 and a.min() >= 0 and a.max() <= 1
+    np.testing.assert_array_equal(a, vae.sample(5, random_state=0))
+    assert not np.array_equal(a, vae.sample(5, random_state=1))
+    assert not np.array_equal(vae.sample(5), vae.sample(5))
+    with pytest.raises(ValueError, match="n_samples"):
+        vae.sample(0)
+
+
+def test_transform_is_posterior_mean(small_X):
+    vae = VariationalAutoencoder(**FAST).fit(small_X)
+    mean, _ = vae.net_.module_.encode_distribution(torch.from_numpy(small_X[:4]))
+    np.testing.assert_allclose(vae.transform(small_X[:4]), mean.detach().numpy(), rtol=1e-6)
+
+
+def test_beta_weights_the_kl_term(small_X):
+    low = VariationalAutoencoder(**{**FAST, "beta": 0.0, "max_epochs": 20}).fit(small_X)
+    high = VariationalAutoencoder(**{**FAST, "beta": 4.0, "max_epochs": 20}).fit(small_X)
+    assert np.abs(low.transform(small_X)).mean() > np.abs(high.transform(small_X)).mean()
+
+
+def test_likelihoods(small_X):
+    real = small_X * 4 - 2
+    assert VariationalAutoencoder(**FAST).fit(real).likelihood_ == "gaussian"
+    with pytest.raises(ValueError, match=r"likelihood='bernoulli' needs training data in \[0, 1\]"):
+        VariationalAutoencoder(likelihood="bernoulli", **FAST).fit(real)
+    vae = VariationalAutoencoder(**FAST).fit(small_X)
+    assert vae.likelihood_ == "bernoulli"
+    with pytest.raises(ValueError, match="Bernoulli likelihood"):
+        vae.score(real)

@@ -1,0 +1,47 @@
+"""scikit-learn's estimator checks over every public skdlies estimator."""
+
+from __future__ import annotations
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skdlies.autoencoders import ConvAutoencoder, DenseAutoencoder, VariationalAutoencoder
+
+# Small networks and few epochs: the checks test the API contract, not quality.
+ESTIMATORS = [
+    DenseAutoencoder(hidden_layer_sizes=(8,), n_components=2, max_epochs=2, batch_size=16),
+    DenseAutoencoder(hidden_layer_sizes=(8,), n_components=2, max_epochs=2, noise_std=0.5),
+    ConvAutoencoder(filters=(4,), max_epochs=2, batch_size=16),
+    VariationalAutoencoder(n_components=2, hidden_layer_sizes=(8,), max_epochs=2, batch_size=16),
+]
+
+#: Checks that fail by design, with the reason. Keyed by estimator class name.
+_MONTE_CARLO = (
+    "score_samples is a one-draw Monte Carlo estimate of the ELBO from a fixed seed; the draws "
+    "follow the row order, so a reordered or partial batch gets other draws (each value is an "
+    "unbiased estimate, not bit-identical)"
+)
+EXPECTED_FAILURES: dict[str, dict[str, str]] = {
+    "VariationalAutoencoder": {
+        "check_methods_subset_invariance": _MONTE_CARLO,
+        "check_methods_sample_order_invariance": _MONTE_CARLO,
+    },
+}
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILURES.get(type(estimator).__name__, {})
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_expected_failures_are_real(estimator):
+    """Every listed expected failure names a check that exists for this estimator."""
+    from sklearn.utils.estimator_checks import _yield_all_checks
+
+    names = {getattr(c, "func", c).__name__ for c in _yield_all_checks(estimator, legacy=True)}
+    assert set(_expected_failed_checks(estimator)) <= names

@@ -1,4 +1,4 @@
-"""Epoch time of the same dense autoencoder through skdlies, skorch's default loop and plain PyTorch.
+"""Epoch time of one dense autoencoder through skdlies, skorch's default loop and plain PyTorch.
 
 All three train the module of ``DenseAutoencoder()`` (784-128-64-32, ReLU, sigmoid
 output, binary cross-entropy, Adam lr 1e-3, shuffled batches) on the MNIST
@@ -92,8 +92,9 @@ def main(argv=None) -> None:
     for _ in range(args.rounds):
         for name, run in runners.items():
             best[name] = min(best[name], statistics.median(run(X, args.epochs, args.batch_size)))
-    print(f"data: {X.shape}, batch {args.batch_size}, {args.epochs} epochs x {args.rounds} rounds; "
-          f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}")
+    cpu = platform.processor() or platform.machine()
+    print(f"data: {X.shape}, batch {args.batch_size}, {args.epochs} epochs x {args.rounds} "
+          f"rounds; torch {torch.__version__}, {torch.get_num_threads()} threads, {cpu}")
     for name, seconds in best.items():
         print(f"{name:>15}: {seconds:.3f} s/epoch")
     plain = best["plain PyTorch"]

@@ -1,4 +1,4 @@
-"""Quality of the skdlies autoencoders on real MNIST (train on the 60k, score on the 10k test images).
+"""Quality of the skdlies autoencoders on real MNIST (train on 60k images, score on the 10k test).
 
 Each model is built with its defaults (except where the target names other
 settings), trained on the training images scaled to [0, 1] and scored on the
@@ -6,7 +6,8 @@ test images:
 
 - ``dense``: ``DenseAutoencoder()``, test MSE (target <= 0.0090).
 - ``denoising``: ``DenseAutoencoder(noise_std=0.5)``, MSE of denoised noisy test
-  images (noise 0.5, clipped to [0, 1], fixed seed) against the clean ones (target <= 0.020).
+  images (noise 0.5, clipped to [0, 1], fixed seed) against the clean ones
+  (target <= 0.020).
 - ``conv``: ``ConvAutoencoder()``, test MSE, one line per seed (target <= 0.0020 for every seed).
 - ``vae20``: ``VariationalAutoencoder(n_components=20, hidden_layer_sizes=(400,))``,
   test -ELBO in nats per image (target <= 104).
@@ -15,7 +16,8 @@ test images:
 Usage::
 
     python benchmarks/bench_mnist_quality.py --data ../shared/data/mnist.npz --model dense
-    python benchmarks/bench_mnist_quality.py --data ../shared/data/mnist.npz --model conv --seeds 0 1 2
+    python benchmarks/bench_mnist_quality.py --data ../shared/data/mnist.npz \
+        --model conv --seeds 0 1 2
 """
 
 from __future__ import annotations

@@ -22,7 +22,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._skorch import FastNet, ValidationSplit
 
-__all__ = ["INFERENCE_BATCH_SIZE", "BaseNeuralEstimator", "check_layer_sizes", "resolve_optimizer", "torch_seed"]
+__all__ = [
+    "INFERENCE_BATCH_SIZE",
+    "BaseNeuralEstimator",
+    "check_layer_sizes",
+    "resolve_optimizer",
+    "torch_seed",
+]
 
 #: Batch size used for inference (transform, predict); it bounds memory, not results.
 INFERENCE_BATCH_SIZE = 4096
@@ -59,7 +65,9 @@ def resolve_optimizer(optimizer: str | type) -> type:
             f"Unknown optimizer {optimizer!r}; use a torch.optim class or one of "
             f"{sorted(names)}."
         )
-    raise TypeError(f"optimizer must be a string or a torch.optim.Optimizer class, got {optimizer!r}.")
+    raise TypeError(
+        f"optimizer must be a string or a torch.optim.Optimizer class, got {optimizer!r}."
+    )
 
 
 def check_layer_sizes(sizes, name: str = "hidden_layer_sizes") -> tuple[int, ...]:
@@ -192,7 +200,8 @@ class BaseNeuralEstimator(BaseEstimator):
         outputs = []
         with torch.inference_mode():
             for start in range(0, len(X), INFERENCE_BATCH_SIZE):
-                batch = torch.as_tensor(np.ascontiguousarray(X[start : start + INFERENCE_BATCH_SIZE]))
+                stop = start + INFERENCE_BATCH_SIZE
+                batch = torch.as_tensor(np.ascontiguousarray(X[start:stop]))
                 outputs.append(fn(batch.to(device)).cpu())
         return torch.cat(outputs).numpy()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 from torch import nn
 
@@ -32,7 +33,7 @@ def mlp(sizes: Sequence[int], activation: str, *, activate_last: bool = False) -
     ``activate_last``. ``sizes`` of length 1 gives an empty (identity) stack.
     """
     layers: list[nn.Module] = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+    for i, (n_in, n_out) in enumerate(pairwise(sizes)):
         layers.append(nn.Linear(n_in, n_out))
         if activate_last or i < len(sizes) - 2:
             layers.append(make_activation(activation))

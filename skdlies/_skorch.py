@@ -107,7 +107,7 @@ class ValidationSplit:
 
     def __call__(self, dataset: TensorDataset, y=None, **fit_params):
         n = len(dataset)
-        n_valid = int(round(self.fraction * n))
+        n_valid = round(self.fraction * n)
         if not 0 < n_valid < n:
             raise ValueError(
                 f"validation_fraction={self.fraction} leaves no training or no validation "

@@ -53,7 +53,7 @@ class ConvAutoencoder(BaseAutoencoder):
         Odd convolution kernel size ("same" padding).
     activation, noise_std, loss, output_activation :
         As in :class:`DenseAutoencoder`.
-    max_epochs : int, default=30
+    max_epochs : int, default=20
     batch_size : int, default=128
     lr, optimizer, optimizer_params, validation_fraction, callbacks, device, random_state, verbose :
         As in :class:`DenseAutoencoder`.
@@ -84,7 +84,7 @@ class ConvAutoencoder(BaseAutoencoder):
         noise_std: float = 0.0,
         loss: str = "auto",
         output_activation: str = "auto",
-        max_epochs: int = 30,
+        max_epochs: int = 20,
         batch_size: int = 128,
         lr: float = 1e-3,
         optimizer="adam",

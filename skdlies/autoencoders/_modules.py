@@ -19,11 +19,11 @@ from torch import nn
 from .._nn import make_activation, mlp
 
 __all__ = [
+    "VAE",
     "ConvAE",
     "DenseAE",
     "GaussianCorruption",
     "ReconstructionLoss",
-    "VAE",
     "VAELoss",
     "negative_elbo",
 ]

@@ -1,0 +1,95 @@
+"""The latent space of a 2-D variational autoencoder."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from scipy.stats import norm
+from sklearn.utils.validation import check_is_fitted
+
+from ._images import _image_shape
+
+__all__ = ["plot_latent_manifold", "plot_latent_scatter"]
+
+
+def plot_latent_manifold(
+    vae,
+    *,
+    n_per_side: int = 15,
+    quantiles: tuple[float, float] = (0.05, 0.95),
+    image_shape: tuple[int, int] | None = None,
+    cmap: str = "gray",
+) -> Figure:
+    """Decode a regular grid of the 2-D latent space into one mosaic of images.
+
+    The grid points are the standard-normal quantiles of ``n_per_side`` evenly
+    spaced probabilities between ``quantiles``, so it covers the prior's mass.
+
+    Parameters
+    ----------
+    vae : fitted VariationalAutoencoder with ``n_components_ == 2``
+    n_per_side : int, default=15
+    quantiles : (low, high), default=(0.05, 0.95)
+    image_shape : (height, width), optional
+        For non-square images.
+    cmap : str, default="gray"
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    check_is_fitted(vae, "net_")
+    if vae.n_components_ != 2:
+        raise ValueError(
+            f"The manifold plot needs a 2-D latent space; n_components_={vae.n_components_}."
+        )
+    if not 0 < quantiles[0] < quantiles[1] < 1:
+        raise ValueError(f"quantiles must satisfy 0 < low < high < 1, got {quantiles}.")
+    axis = norm.ppf(np.linspace(*quantiles, n_per_side))
+    z1, z2 = np.meshgrid(axis, axis[::-1])
+    images = vae.inverse_transform(np.column_stack([z1.ravel(), z2.ravel()]))
+    h, w = _image_shape(images.shape[1], image_shape)
+    mosaic = images.reshape(n_per_side, n_per_side, h, w).transpose(0, 2, 1, 3)
+    fig = plt.figure(figsize=(7, 7))
+    ax = fig.subplots()
+    extent = (axis[0], axis[-1], axis[0], axis[-1])
+    ax.imshow(mosaic.reshape(n_per_side * h, n_per_side * w), cmap=cmap, extent=extent)
+    ax.set_xlabel("z[0]")
+    ax.set_ylabel("z[1]")
+    ax.set_title("Digits decoded from a grid of the latent space")
+    fig.tight_layout()
+    return fig
+
+
+def plot_latent_scatter(Z, labels=None, *, cmap: str = "tab10", title: str | None = None) -> Figure:
+    """Scatter plot of 2-D latent codes, coloured by label.
+
+    Parameters
+    ----------
+    Z : array-like of shape (n_samples, 2)
+        Latent codes, e.g. ``vae.transform(X)``.
+    labels : array-like of shape (n_samples,), optional
+        Class of each point (a colour bar is added).
+    cmap : str, default="tab10"
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    Z = np.asarray(Z)
+    if Z.ndim != 2 or Z.shape[1] != 2:
+        raise ValueError(f"Z must have shape (n_samples, 2), got {Z.shape}.")
+    if labels is not None and len(labels) != len(Z):
+        raise ValueError(f"{len(labels)} labels for {len(Z)} points.")
+    fig = plt.figure(figsize=(7, 6))
+    ax = fig.subplots()
+    points = ax.scatter(Z[:, 0], Z[:, 1], c=labels, cmap=cmap if labels is not None else None, s=4)
+    if labels is not None:
+        fig.colorbar(points, ax=ax, label="label")
+    ax.set_xlabel("z[0]")
+    ax.set_ylabel("z[1]")
+    ax.set_title(title or "Latent means of the data")
+    fig.tight_layout()
+    return fig

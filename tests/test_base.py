@@ -1,0 +1,90 @@
+"""The shared network machinery: fast batching, seeding, optimizers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from skdlies._base import check_layer_sizes, resolve_optimizer, torch_seed
+from skdlies._skorch import BatchIterator, TensorDataset, ValidationSplit
+
+
+def test_batch_iterator_covers_every_sample_once_per_epoch():
+    X = torch.arange(10.0).reshape(10, 1)
+    it = BatchIterator(TensorDataset(X), batch_size=4, shuffle=True)
+    assert len(it) == 3
+    batches = list(it)
+    assert [len(xb) for xb, _ in batches] == [4, 4, 2]
+    seen = torch.cat([xb for xb, _ in batches]).ravel()
+    assert sorted(seen.tolist()) == list(range(10))
+    assert all(yb is xb for xb, yb in batches), "autoencoder targets are the inputs, not copies"
+
+
+def test_batch_iterator_without_shuffle_slices_in_order():
+    X, y = torch.arange(5.0), torch.arange(5) * 10
+    batches = list(BatchIterator(TensorDataset(X, y), batch_size=2))
+    assert [b[0].tolist() for b in batches] == [[0, 1], [2, 3], [4]]
+    assert [b[1].tolist() for b in batches] == [[0, 10], [20, 30], [40]]
+
+
+def test_shuffle_follows_the_seed():
+    ds = TensorDataset(torch.arange(50.0))
+
+    def order(seed):
+        with torch_seed(seed):
+            return torch.cat([xb for xb, _ in BatchIterator(ds, 7, shuffle=True)]).tolist()
+
+    assert order(0) == order(0) and order(0) != order(1)
+
+
+def test_dataset_rejects_length_mismatch():
+    with pytest.raises(ValueError, match="5 samples but y has 4"):
+        TensorDataset(np.zeros((5, 2)), np.zeros(4))
+
+
+def test_batch_iterator_rejects_other_datasets():
+    with pytest.raises(TypeError, match="TensorDataset"):
+        BatchIterator([1, 2, 3])
+
+
+def test_validation_split_is_disjoint_and_complete():
+    ds = TensorDataset(torch.arange(20.0))
+    with torch_seed(0):
+        train, valid = ValidationSplit(0.25)(ds)
+    assert len(train) == 15 and len(valid) == 5
+    assert sorted(torch.cat([train.X, valid.X]).tolist()) == list(range(20))
+    with pytest.raises(ValueError, match=r"validation_fraction=0\.01"):
+        ValidationSplit(0.01)(ds)
+
+
+def test_torch_seed_restores_the_callers_generator():
+    torch.manual_seed(7)
+    expected = torch.rand(2)
+    torch.manual_seed(7)
+    with torch_seed(123):
+        inside = torch.rand(2)
+    np.testing.assert_array_equal(torch.rand(2), expected)
+    with torch_seed(123):
+        np.testing.assert_array_equal(torch.rand(2), inside)
+
+
+def test_resolve_optimizer():
+    assert resolve_optimizer("Adam") is torch.optim.Adam
+    assert resolve_optimizer("adadelta") is torch.optim.Adadelta
+    assert resolve_optimizer(torch.optim.SGD) is torch.optim.SGD
+    with pytest.raises(ValueError, match="Unknown optimizer 'adamm'"):
+        resolve_optimizer("adamm")
+    with pytest.raises(TypeError, match=r"torch\.optim\.Optimizer class"):
+        resolve_optimizer(int)
+
+
+@pytest.mark.parametrize("sizes, expected", [((64, 32), (64, 32)), ([8], (8,)), ((), ())])
+def test_check_layer_sizes_accepts(sizes, expected):
+    assert check_layer_sizes(sizes) == expected
+
+
+@pytest.mark.parametrize("sizes", [(0,), (8, -1), (2.5,), (True,)])
+def test_check_layer_sizes_rejects(sizes):
+    with pytest.raises(ValueError, match="positive integers"):
+        check_layer_sizes(sizes)

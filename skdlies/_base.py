@@ -200,8 +200,8 @@ class BaseNeuralEstimator(BaseEstimator):
         outputs = []
         with torch.inference_mode():
             for start in range(0, len(X), INFERENCE_BATCH_SIZE):
-                stop = start + INFERENCE_BATCH_SIZE
-                batch = torch.as_tensor(np.ascontiguousarray(X[start:stop]))
+                # a copy of one batch: cheap, and safe for read-only (memory-mapped) input
+                batch = torch.tensor(X[start : start + INFERENCE_BATCH_SIZE])
                 outputs.append(fn(batch.to(device)).cpu())
         return torch.cat(outputs).numpy()
 

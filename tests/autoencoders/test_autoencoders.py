@@ -178,3 +178,14 @@ def test_pipeline_gridsearch_and_cross_val_score(digits):
     search = GridSearchCV(pipe, {"denseautoencoder__n_components": [2, 16]}, cv=2).fit(X, y)
     assert search.best_params_["denseautoencoder__n_components"] in (2, 16)
     assert clone(search.best_estimator_).get_params()["denseautoencoder__max_epochs"] == 5
+
+
+def test_skorch_checkpoint_callback_saves_and_restores(tmp_path, small_X):
+    from skorch.callbacks import Checkpoint
+
+    checkpoint = Checkpoint(monitor="train_loss_best", dirname=str(tmp_path))
+    est = DenseAutoencoder(max_epochs=3, random_state=0, callbacks=[checkpoint]).fit(small_X)
+    assert (tmp_path / "params.pt").exists()
+    fresh = DenseAutoencoder(max_epochs=1, random_state=1).fit(small_X)
+    fresh.net_.load_params(checkpoint=Checkpoint(dirname=str(tmp_path)))
+    np.testing.assert_array_equal(fresh.transform(small_X), est.transform(small_X))

@@ -25,7 +25,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
 from skdlies.autoencoders import DenseAutoencoder
-from skdlies.datasets import load_mnist, load_small_digits
+from skdlies.datasets import load_train_test
 
 parser = argparse.ArgumentParser(description="Grid search over an autoencoder's code size.")
 parser.add_argument("--data", help="path to mnist.npz (default: the built-in 8x8 digits)")
@@ -40,12 +40,8 @@ args, _ = parser.parse_known_args()  # ignores the arguments of sphinx-gallery
 # The search trains 13 autoencoders (4 code sizes x 3 folds, then a refit on
 # all the training data), so each trains for 40 epochs instead of the default
 # 100 to keep the example under a minute.
-if args.data is None:
-    train, test = load_small_digits("train"), load_small_digits("test")
-    settings = {"batch_size": 32}
-else:
-    train, test = load_mnist("train", path=args.data), load_mnist("test", path=args.data)
-    settings = {}
+train, test = load_train_test(args.data)
+settings = {"batch_size": 32} if args.data is None else {}
 settings["max_epochs"] = args.max_epochs or 40
 
 # %%

@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.decomposition import PCA
 
 from skdlies.autoencoders import ConvAutoencoder, DenseAutoencoder
-from skdlies.datasets import load_mnist, load_small_digits
+from skdlies.datasets import load_train_test
 from skdlies.plotting import plot_image_rows
 
 parser = argparse.ArgumentParser(description="Autoencoder reconstructions of digits.")
@@ -37,12 +37,8 @@ args, _ = parser.parse_known_args()  # ignores the arguments of sphinx-gallery
 # -------------
 # Pixel intensities are scaled to [0, 1]. The small digits have only 1,437
 # training images, so we use batches of 32 to get enough optimisation steps.
-if args.data is None:
-    train, test = load_small_digits("train"), load_small_digits("test")
-    settings = {"batch_size": 32}
-else:
-    train, test = load_mnist("train", path=args.data), load_mnist("test", path=args.data)
-    settings = {}
+train, test = load_train_test(args.data)
+settings = {"batch_size": 32} if args.data is None else {}
 if args.max_epochs:
     settings["max_epochs"] = args.max_epochs
 X_train, X_test = train.data, test.data

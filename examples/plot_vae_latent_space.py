@@ -21,7 +21,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 from skdlies.autoencoders import VariationalAutoencoder
-from skdlies.datasets import load_mnist, load_small_digits
+from skdlies.datasets import load_train_test
 from skdlies.plotting import plot_image_rows, plot_latent_manifold, plot_latent_scatter
 
 parser = argparse.ArgumentParser(description="Latent space of a 2-D variational autoencoder.")
@@ -35,12 +35,8 @@ args, _ = parser.parse_known_args()  # ignores the arguments of sphinx-gallery
 # -------------------------------
 # Pixel intensities in [0, 1] give a Bernoulli decoder (binary cross-entropy).
 # The small digits have only 1,437 training images, so we use batches of 32.
-if args.data is None:
-    train, test = load_small_digits("train"), load_small_digits("test")
-    settings = {"batch_size": 32}
-else:
-    train, test = load_mnist("train", path=args.data), load_mnist("test", path=args.data)
-    settings = {}
+train, test = load_train_test(args.data)
+settings = {"batch_size": 32} if args.data is None else {}
 if args.max_epochs:
     settings["max_epochs"] = args.max_epochs
 

@@ -11,7 +11,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .._io import atomic_path
-from ..datasets import load_mnist, load_small_digits
+from ..datasets import load_train_test
 from ..plotting import plot_image_rows, plot_latent_manifold, plot_latent_scatter
 from ._conv import ConvAutoencoder
 from ._dense import DenseAutoencoder
@@ -60,12 +60,8 @@ def run_demo(
         and the VAE's mean ELBO (nats per image).
     """
     out = Path(out_dir)
-    if data is None:
-        train, test = load_small_digits("train"), load_small_digits("test")
-        extra = {"batch_size": 32}
-    else:
-        train, test = load_mnist("train", path=data), load_mnist("test", path=data)
-        extra = {}
+    train, test = load_train_test(data)
+    extra = {"batch_size": 32} if data is None else {}
     X, X_test, y_test = train.data, test.data, test.target
     noisy = add_noise(X_test, seed=random_state)
     kw = {"random_state": random_state, **extra}

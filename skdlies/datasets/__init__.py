@@ -3,5 +3,6 @@
 from ._digits import load_small_digits
 from ._home import get_data_home
 from ._mnist import DownloadError, load_mnist
+from ._split import load_train_test
 
-__all__ = ["DownloadError", "get_data_home", "load_mnist", "load_small_digits"]
+__all__ = ["DownloadError", "get_data_home", "load_mnist", "load_small_digits", "load_train_test"]

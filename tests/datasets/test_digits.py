@@ -72,3 +72,10 @@ def test_invalid_subset():
         ValueError, match=r"subset must be one of \['train', 'test', 'all'\], got 'val'"
     ):
         load_small_digits("val")
+
+
+def test_load_train_test_defaults_to_the_builtin_digits():
+    from skdlies.datasets import load_train_test
+
+    train, test = load_train_test()
+    assert train.images.shape[1:] == (8, 8) and len(train.data) == 1437 and len(test.data) == 360

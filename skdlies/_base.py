@@ -158,17 +158,22 @@ class BaseNeuralEstimator(BaseEstimator):
     def _build_criterion(self) -> torch.nn.Module:
         raise NotImplementedError
 
-    def _net_class(self) -> type[FastNet]:
-        return FastNet
+    def _default_optimizer_params(self, optimizer: type) -> dict:
+        """Optimizer arguments used unless ``optimizer_params`` overrides them."""
+        return {}
+
+    def _net_params(self) -> dict:
+        """Extra keyword arguments of the skorch net (e.g. another batch iterator)."""
+        return {}
 
     def _make_net(self, X: np.ndarray) -> FastNet:
-        optimizer_params = {
-            f"optimizer__{key}": value for key, value in (self.optimizer_params or {}).items()
-        }
-        return self._net_class()(
+        optimizer = resolve_optimizer(self.optimizer)
+        params = {**self._default_optimizer_params(optimizer), **(self.optimizer_params or {})}
+        optimizer_params = {f"optimizer__{key}": value for key, value in params.items()}
+        return FastNet(
             module=self._build_module(X),
             criterion=self._build_criterion(),
-            optimizer=resolve_optimizer(self.optimizer),
+            optimizer=optimizer,
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
@@ -180,6 +185,7 @@ class BaseNeuralEstimator(BaseEstimator):
             device=self.device,
             verbose=self.verbose,
             **optimizer_params,
+            **self._net_params(),
         )
 
     def _fit_net(self, X: np.ndarray, y=None) -> None:

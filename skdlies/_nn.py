@@ -26,10 +26,13 @@ def make_activation(name: str) -> nn.Module:
     return ACTIVATIONS[name]()
 
 
-def mlp(sizes: Sequence[int], activation: str, *, activate_last: bool = False) -> nn.Sequential:
+def mlp(
+    sizes: Sequence[int], activation: str, *, activate_last: bool = False, dropout: float = 0.0
+) -> nn.Sequential:
     """Fully connected layers ``sizes[0] -> sizes[1] -> ... -> sizes[-1]``.
 
-    Every layer but the last is followed by ``activation``; the last one too when
+    Every layer but the last is followed by ``activation`` (and by dropout with
+    probability ``dropout`` when it is > 0); the last one too when
     ``activate_last``. ``sizes`` of length 1 gives an empty (identity) stack.
     """
     layers: list[nn.Module] = []
@@ -37,4 +40,6 @@ def mlp(sizes: Sequence[int], activation: str, *, activate_last: bool = False) -
         layers.append(nn.Linear(n_in, n_out))
         if activate_last or i < len(sizes) - 2:
             layers.append(make_activation(activation))
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skdlies.aftershocks import AftershockNet
 from skdlies.autoencoders import ConvAutoencoder, DenseAutoencoder, VariationalAutoencoder
 
 # Small networks and few epochs: the checks test the API contract, not quality.
@@ -13,6 +14,9 @@ ESTIMATORS = [
     DenseAutoencoder(hidden_layer_sizes=(8,), n_components=2, max_epochs=2, noise_std=0.5),
     ConvAutoencoder(filters=(4,), max_epochs=2, batch_size=16),
     VariationalAutoencoder(n_components=2, hidden_layer_sizes=(8,), max_epochs=2, batch_size=16),
+    # enough epochs for check_classifiers_train's accuracy bar
+    AftershockNet(hidden_layer_sizes=(8,), max_epochs=30, batch_size=16),
+    AftershockNet(hidden_layer_sizes=(8,), max_epochs=30, batch_size=16, balanced_batches=True),
 ]
 
 #: Checks that fail by design, with the reason. Keyed by estimator class name.

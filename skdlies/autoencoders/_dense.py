@@ -51,15 +51,27 @@ class DenseAutoencoder(BaseAutoencoder):
     max_epochs : int, default=100
         Passes over the training data.
     batch_size : int, default=256
+        Samples per gradient step.
     lr : float, default=1e-3
+        Learning rate.
     optimizer : str or torch.optim.Optimizer subclass, default="adam"
+        A :mod:`torch.optim` class or its name (case-insensitive), e.g. ``"sgd"``.
     optimizer_params : dict, default=None
+        Further optimizer arguments, e.g. ``{"weight_decay": 1e-5}``.
     validation_fraction : float, default=None
+        Fraction of the training data held out to record ``valid_loss`` in
+        ``net_.history`` each epoch (combine with skorch's ``EarlyStopping``).
     callbacks : list of skorch callbacks, default=None
+        Checkpointing, early stopping, learning-rate schedules... Copied at each
+        ``fit``: the list given here is never modified.
     device : str, default="cpu"
+        PyTorch device, e.g. ``"cuda"``. Outputs are always numpy arrays on the host.
     random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and the denoising noise. An int
+        gives bit-identical results on the same device; PyTorch's global
+        generator is restored after ``fit``.
     verbose : int, default=0
-        See :class:`skdlies.autoencoders.BaseAutoencoder` for the training parameters.
+        0 is silent; 1 prints skorch's per-epoch table.
 
     Attributes
     ----------

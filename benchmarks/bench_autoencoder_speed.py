@@ -14,12 +14,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import platform
-import statistics
 import time
+from functools import partial
 
 import numpy as np
 import torch
+from _timing import best_median_epoch, report
 from skorch import NeuralNet
 
 from skdlies.autoencoders import DenseAutoencoder
@@ -66,7 +66,7 @@ def skorch_default(X: np.ndarray, epochs: int, batch_size: int) -> list[float]:
     module, criterion = module_and_criterion(X, 0)
     net = NeuralNet(
         module, criterion, optimizer=torch.optim.Adam, lr=1e-3, max_epochs=epochs,
-        batch_size=batch_size, train_split=None, iterator_train__shuffle=True,
+        batch_size=batch_size, train_split=None, iterator_train__shuffle=True, verbose=0,
     )
     net.fit(X, X)
     return list(net.history[:, "dur"])
@@ -88,18 +88,13 @@ def main(argv=None) -> None:
     X = load(args.data)
     runners = {"plain PyTorch": plain_pytorch, "skorch default": skorch_default,
                "skdlies": skdlies_estimator}
-    best = {name: float("inf") for name in runners}
-    for _ in range(args.rounds):
-        for name, run in runners.items():
-            best[name] = min(best[name], statistics.median(run(X, args.epochs, args.batch_size)))
-    cpu = platform.processor() or platform.machine()
-    print(f"data: {X.shape}, batch {args.batch_size}, {args.epochs} epochs x {args.rounds} "
-          f"rounds; torch {torch.__version__}, {torch.get_num_threads()} threads, {cpu}")
-    for name, seconds in best.items():
-        print(f"{name:>15}: {seconds:.3f} s/epoch")
-    plain = best["plain PyTorch"]
-    print(f"ratio skdlies / plain PyTorch: {best['skdlies'] / plain:.3f}  (target <= 1.15)")
-    print(f"ratio skorch default / plain PyTorch: {best['skorch default'] / plain:.3f}")
+    best = best_median_epoch(
+        {name: partial(run, X, args.epochs, args.batch_size) for name, run in runners.items()},
+        args.rounds,
+    )
+    report(best, "plain PyTorch",
+           f"data: {X.shape}, batch {args.batch_size}, {args.epochs} epochs x {args.rounds} rounds",
+           target=("skdlies", 1.15))
 
 
 if __name__ == "__main__":

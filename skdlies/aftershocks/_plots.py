@@ -1,0 +1,167 @@
+"""Figures of aftershock forecasts: ROC curves (DeVries et al. 2018, Fig. 2) and score maps.
+
+Each function draws into ``ax`` if given, else into a new pyplot figure, and
+returns the :class:`matplotlib.figure.Figure`; it never calls ``plt.show``.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from sklearn.metrics import roc_curve
+
+from ._evaluation import _check_inputs, _check_labels, _check_score, _split_groups, merged_roc_auc
+
+__all__ = ["plot_roc_curves", "plot_score_map"]
+
+
+def plot_roc_curves(
+    y_true, score, groups=None, *, ax: Axes | None = None, label: str | None = None
+) -> Figure:
+    """ROC curves of each group (thin, grey) and of all cells merged (bold).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_cells,)
+        0/1 labels (1: the cell holds aftershocks).
+    score : array-like of shape (n_cells,)
+        Finite scores, higher meaning more likely to hold aftershocks.
+    groups : array-like of shape (n_cells,), optional
+        Group (slip distribution) of each cell: one grey curve per group that
+        holds both classes.
+    ax : matplotlib Axes, optional
+        Draw into it (e.g. one panel of a grid); default: a new figure.
+    label : str, optional
+        Name of the score, put before the merged AUC in the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Its axes hold one line per two-class group, the merged curve and the
+        diagonal (in that order).
+    """
+    y, score, groups = _check_inputs(y_true, score, groups)
+    auc = merged_roc_auc(y, score)
+    fig, ax = _figure_and_axes(ax, figsize=(4.5, 4.5))
+    if groups is not None:
+        for idx in _split_groups(groups)[1]:
+            if 0 < np.count_nonzero(y[idx]) < len(idx):
+                fpr, tpr, _ = roc_curve(y[idx], score[idx])
+                ax.plot(fpr, tpr, color="0.6", lw=0.6, alpha=0.7)
+    fpr, tpr, _ = roc_curve(y, score)
+    ax.plot(fpr, tpr, color="k", lw=2.5, label="all cells merged")
+    ax.plot([0, 1], [0, 1], color="0.3", lw=1, ls="--")
+    ax.set(xlim=(0, 1), ylim=(0, 1), aspect="equal")
+    ax.set_xlabel("False positive rate")
+    ax.set_ylabel("True positive rate")
+    ax.set_title(f"{label}: AUC = {auc:.3f}" if label else f"AUC = {auc:.3f}")
+    return fig
+
+
+def plot_score_map(
+    x,
+    y,
+    score,
+    label,
+    *,
+    depth: float | None = None,
+    z=None,
+    ax: Axes | None = None,
+    cmap: str = "viridis",
+    score_name: str = "score",
+) -> Figure:
+    """Map of a score on one depth slice of the cell grid, with aftershock cells marked.
+
+    Coordinates are in metres (x East, y North, z Up, as in the DeVries files)
+    and drawn in km. The cells of the slice must lie on a grid (each ``(x, y)``
+    once); each is drawn as a square of the colour of its score, and cells
+    holding aftershocks get a black dot.
+
+    Parameters
+    ----------
+    x, y : array-like of shape (n_cells,)
+        Cell centres (m).
+    score : array-like of shape (n_cells,)
+        Finite score of each cell.
+    label : array-like of shape (n_cells,)
+        0/1 labels (1: the cell holds aftershocks).
+    depth : float, optional
+        The ``z`` value (m, negative below the surface) of the slice; the
+        layer of ``z`` nearest to it is drawn. Default: the layer holding the
+        most aftershock cells (the shallowest of equals).
+    z : array-like of shape (n_cells,), optional
+        Cell centre heights (m). Without it, all cells form one slice.
+    ax : matplotlib Axes, optional
+        Draw into it; default: a new figure.
+    cmap : str, default="viridis"
+        Colour map (e.g. ``"RdBu_r"`` for signed stress changes).
+    score_name : str, default="score"
+        Colour-bar label; include the units, e.g. ``"ΔCFS (Pa)"``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Its axes hold the score mesh and the scatter of aftershock cells.
+
+    Raises
+    ------
+    ValueError
+        If lengths differ, values are not finite, ``depth`` is given without
+        ``z``, or the slice is not a grid.
+    """
+    positive = _check_labels(label)
+    n = len(positive)
+    x, y, score = (_check_score(v, n, what) for v, what in ((x, "x"), (y, "y"), (score, "score")))
+    title = f"{np.count_nonzero(positive)} aftershock cells"
+    if z is not None:
+        z = _check_score(z, n, "z")
+        layer = _pick_layer(z, positive, depth)
+        keep = z == layer
+        x, y, score, positive = x[keep], y[keep], score[keep], positive[keep]
+        title = f"z = {layer / 1e3:g} km, {np.count_nonzero(positive)} aftershock cells"
+    elif depth is not None:
+        raise ValueError("depth selects a layer of z; pass z as well.")
+    xs, ys, grid = _to_grid(x / 1e3, y / 1e3, score)
+    fig, ax = _figure_and_axes(ax, figsize=(6, 5))
+    mesh = ax.pcolormesh(xs, ys, grid, cmap=cmap, shading="nearest")
+    ax.scatter(x[positive] / 1e3, y[positive] / 1e3, s=10, c="k", edgecolors="w", linewidths=0.4)
+    fig.colorbar(mesh, ax=ax, label=score_name)
+    ax.set_aspect("equal")
+    ax.set_xlabel("x, East (km)")
+    ax.set_ylabel("y, North (km)")
+    ax.set_title(title)
+    return fig
+
+
+def _figure_and_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax
+    fig = plt.figure(figsize=figsize, layout="constrained")
+    return fig, fig.subplots()
+
+
+def _pick_layer(z: np.ndarray, positive: np.ndarray, depth: float | None) -> float:
+    layers, inverse = np.unique(z, return_inverse=True)
+    if depth is None:
+        counts = np.bincount(inverse, weights=positive, minlength=len(layers))
+        return layers[::-1][np.argmax(counts[::-1])]  # ties: the highest z (shallowest)
+    return layers[np.argmin(np.abs(layers - depth))]
+
+
+def _to_grid(x: np.ndarray, y: np.ndarray, score: np.ndarray):
+    """Unique sorted x and y (rounded to 1 m) and the (ny, nx) score grid, NaN where empty."""
+    xs, ix = np.unique(np.round(x, 3), return_inverse=True)
+    ys, iy = np.unique(np.round(y, 3), return_inverse=True)
+    flat = iy * len(xs) + ix
+    if len(np.unique(flat)) != len(flat):
+        raise ValueError(
+            "Several cells share the same (x, y) in this slice; pass z (and depth) to "
+            "draw one layer of a 3-D grid."
+        )
+    if len(xs) * len(ys) > max(100, 10 * len(flat)):
+        raise ValueError("The cells do not lie on a regular x-y grid; cannot draw a map.")
+    grid = np.full(len(xs) * len(ys), np.nan)
+    grid[flat] = score
+    return xs, ys, np.ma.masked_invalid(grid.reshape(len(ys), len(xs)))

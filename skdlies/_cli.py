@@ -12,6 +12,8 @@ EPILOG = """examples:
   skdlies demo                                  every built-in demo, figures in ./skdlies-demo
   skdlies autoencoders demo --out figures       the autoencoder demo on the built-in digits
   skdlies autoencoders demo --data mnist.npz    the same on real MNIST (slow on a CPU)
+  skdlies aftershocks evaluate --train Training.h5 --test Testing.h5 --out results
+                                                AftershockNet vs the stress baselines (ROC AUC)
 """
 
 
@@ -23,6 +25,17 @@ def _autoencoder_demo(args: argparse.Namespace) -> None:
     for key, value in metrics.items():
         print(f"{key:>24}: {value}")
     print(f"figures and metrics.json written to {args.out}")
+
+
+def _aftershock_evaluate(args: argparse.Namespace) -> None:
+    from .aftershocks._workflow import evaluate_files
+
+    table = evaluate_files(args.train, args.test, args.out, max_epochs=args.max_epochs,
+                           balanced_batches=not args.unbalanced,
+                           n_permutations=args.permutations, random_state=args.random_state)
+    print(table.to_string(float_format=lambda v: f"{v:.4f}"))
+    if args.out:
+        print(f"auc_table.csv and roc_curves.png written to {args.out}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +63,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo_options(ae_demo)
     ae_demo.set_defaults(run=_autoencoder_demo)
+
+    shocks = commands.add_parser("aftershocks", help="aftershock-location forecasting commands")
+    shock_commands = shocks.add_subparsers(dest="subcommand", required=True,
+                                           metavar="SUBCOMMAND")
+    evaluate = shock_commands.add_parser(
+        "evaluate", help="train AftershockNet, rank it and the stress baselines by ROC AUC",
+    )
+    evaluate.add_argument("--train", required=True,
+                          help="training cells: DeVries h5, skdlies h5, or *_grid.csv (folder)")
+    evaluate.add_argument("--test", required=True, help="test cells, same formats")
+    evaluate.add_argument("--out", help="folder for auc_table.csv and roc_curves.png")
+    evaluate.add_argument("--max-epochs", type=int, default=10)
+    evaluate.add_argument("--unbalanced", action="store_true",
+                          help="ordinary shuffled batches instead of half positive, half negative")
+    evaluate.add_argument("--permutations", type=int, default=0,
+                          help="label shuffles per group for p-values (the paper: 5000)")
+    evaluate.add_argument("--random-state", type=int, default=0)
+    evaluate.set_defaults(run=_aftershock_evaluate)
     return parser
 
 

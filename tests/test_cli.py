@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from skdlies._cli import main
@@ -52,3 +53,39 @@ def test_module_entry_point_runs():
     result = subprocess.run([sys.executable, "-m", "skdlies", "--help"],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "autoencoders" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def toy_files(tmp_path_factory):
+    from skdlies.datasets import make_toy_aftershocks, write_devries
+
+    toy = make_toy_aftershocks(n_events=4, half_width_km=30, random_state=0)
+    folder = tmp_path_factory.mktemp("toy")
+    train, test = toy.groups < 3, toy.groups >= 3
+    write_devries(folder / "train.h5", toy.frame[train], toy.groups[train])
+    write_devries(folder / "test.h5", toy.frame[test].reset_index(drop=True), toy.groups[test])
+    return folder / "train.h5", folder / "test.h5"
+
+
+def test_aftershocks_evaluate_writes_table_and_figure(toy_files, tmp_path, capsys):
+    train, test = toy_files
+    args = ["aftershocks", "evaluate", "--train", str(train), "--test", str(test),
+            "--out", str(tmp_path), "--max-epochs", "2", "--permutations", "20"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    for name in ("AftershockNet", "max shear", "von Mises", "sum |stress|"):
+        assert name in out
+    table = pd.read_csv(tmp_path / "auc_table.csv", index_col=0)
+    assert set(table.index) == {"AftershockNet", "max shear", "von Mises", "sum |stress|"}
+    assert table["merged_auc"].between(0, 1).all()
+    assert table.loc["max shear", "merged_auc"] > 0.6, "the toy labels follow the max shear"
+    assert (tmp_path / "roc_curves.png").stat().st_size > 0
+
+
+def test_aftershocks_evaluate_bad_file_is_one_clear_line(toy_files, tmp_path, capsys):
+    bad = tmp_path / "bad.h5"
+    bad.write_bytes(b"not an hdf5 file")
+    code = main(["aftershocks", "evaluate", "--train", str(toy_files[0]), "--test", str(bad)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("skdlies: error:") and "bad.h5" in err and "Traceback" not in err

@@ -1,10 +1,12 @@
-"""Datasets: MNIST (downloaded and cached) and scikit-learn's small 8x8 digits."""
+"""Datasets: MNIST (downloaded and cached), the built-in 8x8 digits, the DeVries et al.
+(2018) aftershock files and a toy aftershock set for examples."""
 
 from ._devries import load_devries, write_devries
 from ._digits import load_small_digits
 from ._home import get_data_home
 from ._mnist import DownloadError, load_mnist
 from ._split import load_train_test
+from ._toy_aftershocks import make_toy_aftershocks
 
 __all__ = [
     "DownloadError",
@@ -13,5 +15,6 @@ __all__ = [
     "load_mnist",
     "load_small_digits",
     "load_train_test",
+    "make_toy_aftershocks",
     "write_devries",
 ]

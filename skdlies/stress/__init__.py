@@ -1,5 +1,44 @@
-"""Static stress-change metrics (Pa, tension positive, x East / y North / z Up)."""
+"""Static stress-change metrics (Pa, tension positive, x East / y North / z Up).
 
+Functions work on arrays of tensors of shape (n, 6), components in the order
+:data:`COMPONENTS`; the transformers wrap them for scikit-learn pipelines and
+read DataFrames by column name (default :data:`DEVRIES_COLUMNS`).
+"""
+
+from ._base import BaseStressTransformer, StressUnitsWarning
 from ._conventions import COMPONENTS, DEVRIES_COLUMNS, DEVRIES_LABEL
+from ._faults import CoulombStress, FaultDistance
+from ._metrics import (
+    coulomb_stress,
+    devries_features,
+    fault_unit_vectors,
+    max_shear,
+    principal_stresses,
+    stress_invariants,
+    sum_abs_stress,
+    von_mises,
+)
+from ._transformers import DeVriesFeatures, MaxShear, StressInvariants, SumAbsStress, VonMises
 
-__all__ = ["COMPONENTS", "DEVRIES_COLUMNS", "DEVRIES_LABEL"]
+__all__ = [
+    "COMPONENTS",
+    "DEVRIES_COLUMNS",
+    "DEVRIES_LABEL",
+    "BaseStressTransformer",
+    "CoulombStress",
+    "DeVriesFeatures",
+    "FaultDistance",
+    "MaxShear",
+    "StressInvariants",
+    "StressUnitsWarning",
+    "SumAbsStress",
+    "VonMises",
+    "coulomb_stress",
+    "devries_features",
+    "fault_unit_vectors",
+    "max_shear",
+    "principal_stresses",
+    "stress_invariants",
+    "sum_abs_stress",
+    "von_mises",
+]

@@ -356,3 +356,22 @@ def test_failed_write_leaves_no_half_written_file(tmp_path, monkeypatch, existin
     assert sorted(p.name for p in tmp_path.iterdir()) == (["cells.h5"] if existing else [])
     if existing:
         assert target.read_bytes() == before
+
+
+def test_toy_aftershocks_round_trip_through_the_devries_layout(tmp_path):
+    from skdlies.datasets import make_toy_aftershocks
+    from skdlies.stress import DEVRIES_COLUMNS, DEVRIES_LABEL, max_shear
+
+    toy = make_toy_aftershocks(n_events=2, half_width_km=20, random_state=0)
+    assert toy.frame.shape[0] == len(toy.groups) == len(toy.target)
+    assert set(toy.groups) == {0, 1} and 0 < toy.target.mean() < 0.5
+    # labels follow the maximum shear stress, by construction
+    shear = max_shear(toy.data)
+    assert shear[toy.target == 1].mean() > 2 * shear[toy.target == 0].mean()
+    path = write_devries(tmp_path / "toy.h5", toy.frame, toy.groups)
+    frame, groups = load_devries(path)
+    np.testing.assert_array_equal(groups, toy.groups)
+    np.testing.assert_array_equal(frame[list(DEVRIES_COLUMNS)], toy.data)
+    np.testing.assert_array_equal(frame[DEVRIES_LABEL], toy.target)
+    again = make_toy_aftershocks(n_events=2, half_width_km=20, random_state=0)
+    pd.testing.assert_frame_equal(again.frame, toy.frame)

@@ -1,0 +1,270 @@
+"""The stress transformers: scikit-learn contract, DataFrame input, names, units warning."""
+
+from __future__ import annotations
+
+import doctest
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.pipeline import make_union
+from sklearn.utils.estimator_checks import check_estimator, parametrize_with_checks
+
+from skdlies.stress import (
+    COMPONENTS,
+    DEVRIES_COLUMNS,
+    CoulombStress,
+    DeVriesFeatures,
+    FaultDistance,
+    MaxShear,
+    StressInvariants,
+    StressUnitsWarning,
+    SumAbsStress,
+    VonMises,
+    coulomb_stress,
+    devries_features,
+    max_shear,
+    stress_invariants,
+    sum_abs_stress,
+    von_mises,
+)
+
+FAULT = np.array([[0.0, -10.0], [0.0, 0.0], [0.0, 10.0]])
+
+STRESS_TRANSFORMERS = [
+    MaxShear(),
+    VonMises(tensor="deviatoric"),
+    StressInvariants(),
+    StressInvariants(tensor="deviatoric"),
+    CoulombStress(strike=30.0, dip=60.0, rake=90.0, mu=[0.0, 0.4]),
+    SumAbsStress(),
+    DeVriesFeatures(),
+]
+TRANSFORMERS = [*STRESS_TRANSFORMERS, FaultDistance(FAULT)]
+
+#: The checks that feed arrays of 2, 3, 4, 5 or 10 columns (never 6): a stress
+#: transformer reads exactly the six components and refuses them. FaultDistance reads
+#: the first two columns of any array and passes every check.
+_NOT_SIX = "the check's data has 2-5 or 10 columns; the transformer needs the 6 stress components"
+NOT_SIX_COLUMNS = dict.fromkeys([
+    "check_dict_unchanged", "check_dont_overwrite_parameters", "check_dtype_object",
+    "check_estimators_dtypes", "check_estimators_fit_returns_self", "check_estimators_nan_inf",
+    "check_estimators_overwrite_params", "check_estimators_pickle",
+    "check_f_contiguous_array_estimator", "check_fit2d_1sample", "check_fit2d_predict1d",
+    "check_fit_check_is_fitted", "check_fit_idempotent", "check_fit_score_takes_y",
+    "check_methods_sample_order_invariance", "check_methods_subset_invariance",
+    "check_n_features_in", "check_n_features_in_after_fitting", "check_pipeline_consistency",
+    "check_positive_only_tag_during_fit", "check_readonly_memmap_input",
+    "check_transformer_data_not_an_array", "check_transformer_general",
+    "check_transformer_preserve_dtypes", "check_transformers_unfitted_stateless",
+], _NOT_SIX)
+
+
+def expected_failed_checks(estimator) -> dict[str, str]:
+    return {} if isinstance(estimator, FaultDistance) else NOT_SIX_COLUMNS
+
+
+@parametrize_with_checks(TRANSFORMERS, expected_failed_checks=expected_failed_checks)
+def test_sklearn_compatible(estimator, check):
+    # No check feeds 6-column data, so none reaches the StressUnitsWarning on its O(1) values.
+    try:
+        check(estimator)
+    except ValueError as exc:
+        if getattr(check, "func", check).__name__ not in expected_failed_checks(estimator):
+            raise
+        # an expected failure: drop sklearn's frames, whose rendering costs 0.15 s a check
+        raise ValueError(str(exc)) from None
+
+
+def test_expected_failures_fail_for_the_width_only():
+    """Exactly the listed checks fail, each on the 6-column requirement."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(MaxShear(), on_fail=None)
+    failed = {r["check_name"]: str(r["exception"]) for r in results if r["status"] == "failed"}
+    assert set(failed) == set(NOT_SIX_COLUMNS)
+    for name, message in failed.items():
+        assert "needs exactly 6 columns" in message or "raised ValueError" in message, name
+
+
+# -- the contract on stress data (what the listed checks cannot test) ---------------------------
+
+
+def stresses(n: int = 40, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.choice([-1.0, 1.0], size=(n, 6)) * 10 ** rng.uniform(2, 7, size=(n, 6))
+
+
+def devries_frame(S: np.ndarray) -> pd.DataFrame:
+    df = pd.DataFrame(S, columns=list(DEVRIES_COLUMNS), index=np.arange(100, 100 + len(S)))
+    df.insert(0, "x", np.linspace(-20, 20, len(S)))
+    df.insert(1, "y", 3.0)
+    df["aftershocksyn"] = np.arange(len(S)) % 2
+    df["event"] = "1999CHICHI01MAxx"
+    return df
+
+
+EXPECTED = {
+    "MaxShear": (lambda S: max_shear(S)[:, None], ["max_shear"]),
+    "VonMises": (lambda S: von_mises(S)[:, None], ["von_mises"]),
+    "StressInvariants": (stress_invariants, ["I1", "I2", "I3"]),
+    "CoulombStress": (lambda S: coulomb_stress(S, 30, 60, 90, [0.0, 0.4]),
+                      ["cfs_mu0", "cfs_mu0.4"]),
+    "SumAbsStress": (lambda S: sum_abs_stress(S)[:, None], ["sum_abs"]),
+    "DeVriesFeatures": (devries_features, [f"abs_{c}" for c in COMPONENTS]
+                        + [f"neg_abs_{c}" for c in COMPONENTS]),
+}
+ids = [f"{type(t).__name__}-{i}" for i, t in enumerate(STRESS_TRANSFORMERS)]
+
+
+@pytest.mark.parametrize("transformer", STRESS_TRANSFORMERS, ids=ids)
+def test_values_and_names(transformer):
+    S = stresses()
+    metric, names = EXPECTED[type(transformer).__name__]
+    if getattr(transformer, "tensor", "full") == "deviatoric" and isinstance(
+            transformer, StressInvariants):
+        metric, names = (lambda S: stress_invariants(S, True)), ["dev_I1", "dev_I2", "dev_I3"]
+    Xt = clone(transformer).fit_transform(S)
+    assert Xt.dtype == np.float64 and Xt.shape == (len(S), len(names))
+    np.testing.assert_array_equal(Xt, metric(S))
+    assert clone(transformer).fit(S).get_feature_names_out().tolist() == names
+
+
+@pytest.mark.parametrize("transformer", STRESS_TRANSFORMERS, ids=ids)
+def test_array_contract_on_six_columns(transformer):
+    """Stateless, pickleable, row-wise; float32, Fortran-order, read-only and list input."""
+    S = stresses()
+    est = clone(transformer)
+    reference = est.fit_transform(S)
+    np.testing.assert_array_equal(clone(transformer).transform(S), reference)  # no fit needed
+    assert est.n_features_in_ == 6 and not hasattr(est, "feature_names_in_")
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).transform(S), reference)
+    order = np.random.default_rng(1).permutation(len(S))
+    np.testing.assert_array_equal(est.transform(S[order]), reference[order])
+    np.testing.assert_array_equal(est.transform(S[:7]), reference[:7])
+    np.testing.assert_array_equal(est.transform(np.asfortranarray(S)), reference)
+    read_only = S.copy()
+    read_only.flags.writeable = False
+    np.testing.assert_array_equal(est.transform(read_only), reference)
+    np.testing.assert_array_equal(est.transform(S.tolist()), reference)
+    S32 = S.astype(np.float32)
+    np.testing.assert_array_equal(est.transform(S32), clone(transformer).fit_transform(
+        S32.astype(np.float64)))
+
+
+@pytest.mark.parametrize("transformer", STRESS_TRANSFORMERS, ids=ids)
+def test_dataframe_in_and_out(transformer):
+    S = stresses()
+    df = devries_frame(S)
+    est = clone(transformer).fit(df)
+    assert est.feature_names_in_.tolist() == list(DEVRIES_COLUMNS) and est.n_features_in_ == 6
+    np.testing.assert_array_equal(est.transform(df[::-1])[::-1], clone(transformer).transform(S))
+    out = clone(transformer).set_output(transform="pandas").fit_transform(df)
+    assert isinstance(out, pd.DataFrame)
+    assert out.columns.tolist() == est.get_feature_names_out().tolist()
+    assert out.index.equals(df.index)
+
+
+def test_missing_or_misordered_input_is_refused():
+    df = devries_frame(stresses())
+    with pytest.raises(ValueError, match="stresses_full_xz"):
+        MaxShear().fit(df.drop(columns="stresses_full_xz"))
+    with pytest.raises(ValueError, match=r"exactly 6 columns \(xx, yy, zz, xy, xz, yz"):
+        MaxShear().fit(df.to_numpy()[:, :5].astype(float))
+    with pytest.raises(ValueError, match="n_features=8"):
+        SumAbsStress().transform(np.zeros((3, 8)) + 1e5)
+    renamed = df.rename(columns=dict(zip(DEVRIES_COLUMNS, COMPONENTS, strict=True)))
+    np.testing.assert_array_equal(VonMises(columns=COMPONENTS).fit_transform(renamed),
+                                  VonMises().fit_transform(df))
+    with pytest.raises(ValueError, match="columns must name 6"):
+        VonMises(columns=("xx", "yy")).fit(renamed)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_input_is_refused(bad):
+    S = stresses()
+    S[3, 2] = bad
+    with pytest.raises(ValueError, match=r"NaN|infinity"):
+        MaxShear().fit(S)
+    with pytest.raises(ValueError, match=r"NaN|infinity"):
+        CoulombStress().transform(S)
+
+
+def test_units_warning():
+    S = stresses()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        DeVriesFeatures().fit_transform(S)  # Pa: silent
+    with pytest.warns(StressUnitsWarning, match="MPa"):
+        DeVriesFeatures().fit(S / 1e6)
+    with pytest.warns(StressUnitsWarning):
+        MaxShear().transform(S / 1e6)
+    assert issubclass(StressUnitsWarning, UserWarning)
+
+
+def test_tensor_choice_and_parameter_errors():
+    S = stresses()
+    for cls in (MaxShear, VonMises):
+        np.testing.assert_array_equal(cls(tensor="deviatoric").fit_transform(S),
+                                      cls().fit_transform(S))
+    with pytest.raises(ValueError, match="tensor"):
+        MaxShear(tensor="bogus").fit(S)
+    with pytest.raises(ValueError, match="tensor"):
+        MaxShear(tensor="bogus").transform(S)  # stateless: validated in transform too
+    with pytest.raises(ValueError, match="dip"):
+        CoulombStress(dip=120).fit(S)
+    with pytest.raises(ValueError, match="distinct"):
+        CoulombStress(mu=[0.4, 0.4]).fit(S)
+    with pytest.raises(ValueError, match="mu"):
+        CoulombStress(mu=[0.4, -1.0]).fit(S)
+    assert CoulombStress(mu=0.6, kind="total").get_feature_names_out().tolist() == [
+        "cfs_total_mu0.6"]
+
+
+def test_feature_union_of_all_metrics_on_devries_frame():
+    df = devries_frame(stresses())
+    union = make_union(*[clone(t) for t in STRESS_TRANSFORMERS], FaultDistance(FAULT))
+    union.set_output(transform="pandas")
+    out = union.fit_transform(df)
+    assert out.shape == (len(df), 1 + 1 + 3 + 3 + 2 + 1 + 12 + 1)
+    assert out.columns[-1] == "faultdistance__r_km"
+
+
+def test_fault_distance():
+    xy = np.array([[3.0, 0.0], [0.0, 14.0], [-1.0, 10.0]])
+    expected = np.array([[3.0], [4.0], [1.0]])
+    np.testing.assert_array_equal(FaultDistance(FAULT).fit_transform(xy), expected)
+    in_metres = FaultDistance(np.asarray(FAULT) * 1e3, unit="m").fit_transform(xy * 1e3)
+    np.testing.assert_allclose(in_metres, expected, rtol=1e-12)
+    wide = np.hstack([xy, stresses(3)])  # further columns are ignored
+    np.testing.assert_array_equal(FaultDistance(FAULT).fit_transform(wide), expected)
+    df = pd.DataFrame({"lon_km": xy[:, 0], "lat_km": xy[:, 1], "note": ["a", "b", "c"]})
+    est = FaultDistance(FAULT, columns=("lon_km", "lat_km")).set_output(transform="pandas")
+    assert est.fit_transform(df)["r_km"].tolist() == [3.0, 4.0, 1.0]
+    with pytest.raises(ValueError, match=r"\['x', 'y'\]"):
+        FaultDistance(FAULT).fit(df)
+    with pytest.raises(ValueError, match="fault_xy"):
+        FaultDistance(np.zeros((3, 3))).fit(xy)
+    with pytest.raises(ValueError, match="at least 2 columns"):
+        FaultDistance(FAULT).fit(xy[:, :1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # km coordinates are no stress: no units warning
+        FaultDistance(FAULT).fit_transform(xy / 1e3)
+
+
+def test_docstring_examples():
+    from skdlies.stress import _faults, _transformers
+
+    for module in (_transformers, _faults):
+        assert doctest.testmod(module, raise_on_error=True).attempted > 0
+
+
+def test_transform_without_fit_reads_dataframes_silently():
+    df = devries_frame(stresses())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = MaxShear().transform(df)
+    assert out.shape == (len(df), 1)

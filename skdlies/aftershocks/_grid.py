@@ -1,9 +1,7 @@
 """The observation grid of DeVries et al. (2018) around a finite-fault model.
 
 Conventions: local Cartesian km, x East, y North, z Up (z < 0 below the
-surface). A patch is given by the top-centre of its upper edge, its strike
-(degrees clockwise from North), dip (degrees, down to the right of strike),
-length along strike and width down dip (km).
+surface); patch corners from :func:`skdlies.stress.patch_corners`.
 """
 
 from __future__ import annotations
@@ -13,39 +11,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
-__all__ = ["grid_cells", "patch_corners"]
-
-
-def patch_corners(x, y, z, strike, dip, length, width) -> np.ndarray:
-    """Corners of rectangular patches given by the top-centre of their upper edge.
-
-    Parameters
-    ----------
-    x, y, z : array-like of shape (n,)
-        Top-centre of each patch (km; x East, y North, z Up, z <= 0).
-    strike, dip : array-like of shape (n,)
-        Degrees; strike clockwise from North, dip down to the right of strike.
-    length, width : array-like of shape (n,)
-        Along-strike length and down-dip width (km).
-
-    Returns
-    -------
-    corners : ndarray of shape (n, 4, 3)
-        Top-start, top-end, bottom-end, bottom-start corners (km, x, y, z),
-        "start" and "end" along the strike direction.
-    """
-    values = (x, y, z, strike, dip, length, width)
-    x, y, z, strike, dip, length, width = np.broadcast_arrays(
-        *(np.atleast_1d(np.asarray(a, dtype=np.float64)) for a in values)
-    )
-    s, d = np.radians(strike), np.radians(dip)
-    along = np.stack([np.sin(s), np.cos(s), np.zeros_like(s)], axis=-1)
-    # down dip: horizontal component to the right of strike, vertical downwards
-    down = np.stack([np.cos(s) * np.cos(d), -np.sin(s) * np.cos(d), -np.sin(d)], axis=-1)
-    top = np.stack([x, y, z], axis=-1)
-    half = 0.5 * length[:, None] * along
-    deep = width[:, None] * down
-    return np.stack([top - half, top + half, top + half + deep, top - half + deep], axis=1)
+__all__ = ["grid_cells"]
 
 
 def grid_cells(
@@ -72,7 +38,7 @@ def grid_cells(
     ----------
     corners_xy : array-like of shape (m, 2)
         Horizontal positions (km, x East, y North) of the patch corners, e.g.
-        ``patch_corners(...)[..., :2].reshape(-1, 2)``.
+        ``skdlies.stress.patch_corners(...)[..., :2].reshape(-1, 2)``.
     cell_km, radius_km, layer_km : float
         Cell size, circle radius and layer thickness (km).
     n_layers : int, default=10

@@ -8,6 +8,7 @@ read DataFrames by column name (default :data:`DEVRIES_COLUMNS`).
 from ._base import BaseStressTransformer, StressUnitsWarning
 from ._conventions import COMPONENTS, DEVRIES_COLUMNS, DEVRIES_LABEL
 from ._faults import CoulombStress, FaultDistance
+from ._halfspace import SingularPointsWarning, halfspace_stress, patch_corners, slip_vectors
 from ._metrics import (
     coulomb_stress,
     devries_features,
@@ -29,6 +30,7 @@ __all__ = [
     "DeVriesFeatures",
     "FaultDistance",
     "MaxShear",
+    "SingularPointsWarning",
     "StressInvariants",
     "StressUnitsWarning",
     "SumAbsStress",
@@ -36,8 +38,11 @@ __all__ = [
     "coulomb_stress",
     "devries_features",
     "fault_unit_vectors",
+    "halfspace_stress",
     "max_shear",
+    "patch_corners",
     "principal_stresses",
+    "slip_vectors",
     "stress_invariants",
     "sum_abs_stress",
     "von_mises",

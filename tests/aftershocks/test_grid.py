@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from skdlies.aftershocks._grid import grid_cells, patch_corners
+from skdlies.aftershocks._grid import grid_cells
+from skdlies.stress import patch_corners
 
 
 def test_vertical_patch_striking_north():

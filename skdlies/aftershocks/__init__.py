@@ -1,14 +1,18 @@
 """Aftershock-location forecasting after DeVries et al. (2018, Nature 560:632)."""
 
 from ._evaluation import compare_scorers, group_roc_auc, merged_roc_auc
+from ._labels import CellLabels, label_cells, project_events
 from ._network import AftershockNet
 from ._plots import plot_roc_curves, plot_score_map
 
 __all__ = [
     "AftershockNet",
+    "CellLabels",
     "compare_scorers",
     "group_roc_auc",
+    "label_cells",
     "merged_roc_auc",
     "plot_roc_curves",
     "plot_score_map",
+    "project_events",
 ]

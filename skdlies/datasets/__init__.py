@@ -1,8 +1,10 @@
 """Datasets: MNIST (downloaded and cached), the built-in 8x8 digits, the DeVries et al.
 (2018) aftershock files and a toy aftershock set for examples."""
 
+from ._catalogs import read_catalog
 from ._devries import load_devries, write_devries
 from ._digits import load_small_digits
+from ._fsp import SlipModel, read_fsp
 from ._home import get_data_home
 from ._mnist import DownloadError, load_mnist
 from ._split import load_train_test
@@ -10,11 +12,14 @@ from ._toy_aftershocks import make_toy_aftershocks
 
 __all__ = [
     "DownloadError",
+    "SlipModel",
     "get_data_home",
     "load_devries",
     "load_mnist",
     "load_small_digits",
     "load_train_test",
     "make_toy_aftershocks",
+    "read_catalog",
+    "read_fsp",
     "write_devries",
 ]

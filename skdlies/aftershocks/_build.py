@@ -1,0 +1,174 @@
+"""From slip models and catalogs to labelled stress grids in the DeVries et al. (2018) layout."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from ..datasets import SlipModel, load_devries, read_fsp, write_devries
+from ..stress import DEVRIES_COLUMNS, DEVRIES_LABEL, halfspace_stress, patch_corners, slip_vectors
+from ._grid import grid_cells
+from ._labels import label_cells, project_events
+
+__all__ = ["build_dataset", "build_event", "receiver_plane"]
+
+#: A stress engine: (points m (n, 3), corners m (m, 4, 3), slip vectors m (m, 3)) -> (n, 6) Pa.
+Engine = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+def receiver_plane(model: SlipModel) -> tuple[float, float, float]:
+    """Area-weighted mean strike, dip and rake (degrees) of the patches that slipped.
+
+    The receiver plane of DeVries et al. for dCFS. Strike and rake are averaged
+    as directions (circular means), dip arithmetically.
+    """
+    p = model.patches
+    weight = (p["length_km"] * p["width_km"]).where(p["slip_m"] > 0, 0.0).to_numpy()
+    if not weight.sum() > 0:
+        raise ValueError(f"{model.tag}: no patch has slip > 0 (and a known size).")
+
+    def circular(degrees: pd.Series) -> float:
+        angle = np.radians(degrees.to_numpy())
+        return float(np.degrees(np.arctan2(weight @ np.sin(angle), weight @ np.cos(angle))))
+
+    return circular(p["strike"]) % 360, float(weight @ p["dip"] / weight.sum()), circular(p["rake"])
+
+
+def build_event(
+    model: SlipModel,
+    events: pd.DataFrame | None,
+    origin_time: pd.Timestamp | str | None,
+    *,
+    engine: Engine = halfspace_stress,
+    min_magnitude: float | None = None,
+    cell_km: float = 5.0,
+    radius_km: float = 100.0,
+    n_layers: int = 10,
+) -> pd.DataFrame:
+    """Stress changes and aftershock labels on the grid around one slip model.
+
+    Parameters
+    ----------
+    model : SlipModel
+        From :func:`skdlies.datasets.read_fsp`; patch positions are the top-centres
+        in the file's local frame (km from the epicentre).
+    events : pandas.DataFrame or None
+        A catalog from :func:`skdlies.datasets.read_catalog` (UTC times). None:
+        no labels (all 0; the ``count`` column is 0).
+    origin_time : timestamp or None
+        Mainshock origin time (UTC); needed when ``events`` is given.
+    engine : callable, default=:func:`skdlies.stress.halfspace_stress`
+        The stress engine.
+    min_magnitude : float, optional
+        Count only events of at least this magnitude.
+    cell_km, radius_km, n_layers :
+        The grid; see :func:`skdlies.aftershocks._grid.grid_cells`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``x``, ``y``, ``z`` (m), the six ``stresses_full_*`` columns (Pa, tension
+        positive), ``aftershocksyn`` (0/1) and ``count`` (events in the cell).
+        Cells where the stress is singular (on a patch edge) are dropped.
+    """
+    p = model.patches.dropna(subset=["length_km", "width_km", "strike", "dip", "rake"])
+    corners = patch_corners(p["x_km"], p["y_km"], -p["depth_km"].clip(lower=0), p["strike"],
+                            p["dip"], p["length_km"], p["width_km"])
+    cells = grid_cells(corners[..., :2].reshape(-1, 2), cell_km=cell_km, radius_km=radius_km,
+                       n_layers=n_layers, layer_km=cell_km)
+    points = cells[["x", "y", "z"]].to_numpy()
+    slip = slip_vectors(p["strike"], p["dip"], p["rake"], p["slip_m"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # singular cells are dropped below and counted
+        stress = engine(points, corners * 1e3, slip)
+    frame = pd.concat([cells, pd.DataFrame(stress, columns=list(DEVRIES_COLUMNS))], axis=1)
+    if events is None:
+        count = np.zeros(len(frame), dtype=np.int64)
+    else:
+        if origin_time is None:
+            raise ValueError(f"{model.tag}: labelling with a catalog needs the origin time.")
+        lat, lon, _ = model.hypocentre
+        local = project_events(events, lat, lon)
+        count = label_cells(points[:, 0] / 1e3, points[:, 1] / 1e3, points[:, 2] / 1e3, local,
+                            origin_time, cell_size_km=cell_km, layer_thickness_km=cell_km,
+                            min_magnitude=min_magnitude).counts
+    frame[DEVRIES_LABEL] = (count > 0).astype(np.int8)
+    frame["count"] = count
+    finite = np.isfinite(stress).all(axis=1)
+    if not finite.all():
+        warnings.warn(f"{model.tag}: {int((~finite).sum())} cells on a patch edge dropped.",
+                      stacklevel=2)
+    return frame[finite].reset_index(drop=True)
+
+
+def build_dataset(
+    fsp_files: Sequence[str | os.PathLike],
+    out: str | os.PathLike,
+    *,
+    catalog: pd.DataFrame | None = None,
+    origin_times: Callable[[SlipModel], pd.Timestamp | None] | None = None,
+    engine: Engine = halfspace_stress,
+    min_magnitude: float | None = None,
+    progress: bool = True,
+) -> dict[str, str]:
+    """Build the labelled grids of many slip models into one h5 file, resumably.
+
+    Each model is computed into ``<out>.parts/<tag>.h5`` (written atomically);
+    a model whose part exists is skipped, so a killed build restarts where it
+    stopped. When every model is done, the parts are joined into ``out``
+    (atomically), with the model tag as the group of each row.
+
+    Parameters
+    ----------
+    fsp_files : sequence of paths
+        SRCMOD FSP files.
+    out : path
+        The h5 file to write (:func:`skdlies.datasets.load_devries` reads it).
+    catalog : pandas.DataFrame, optional
+        Events (UTC) for the labels; without it, all labels are 0.
+    origin_times : callable, optional
+        ``model -> origin time (UTC)`` or None when unknown (the model is then
+        skipped); needed with ``catalog``.
+    engine, min_magnitude :
+        See :func:`build_event`.
+    progress : bool, default=True
+        Show a progress bar.
+
+    Returns
+    -------
+    dict
+        ``tag -> status`` ("built", "resumed", or why it was skipped).
+    """
+    out = Path(out)
+    parts = out.with_name(out.name + ".parts")
+    parts.mkdir(parents=True, exist_ok=True)
+    status: dict[str, str] = {}
+    done: list[Path] = []
+    for file in tqdm(list(fsp_files), disable=not progress, desc="slip models", unit="model"):
+        model = read_fsp(file)
+        part = parts / f"{model.tag}.h5"
+        if part.exists():
+            status[model.tag] = "resumed"
+            done.append(part)
+            continue
+        origin = None
+        if catalog is not None:
+            origin = origin_times(model) if origin_times is not None else None
+            if origin is None:
+                status[model.tag] = "skipped: no origin time"
+                continue
+        frame = build_event(model, catalog, origin, engine=engine, min_magnitude=min_magnitude)
+        write_devries(part, frame, np.full(len(frame), model.tag))
+        status[model.tag] = "built"
+        done.append(part)
+    if not done:
+        raise ValueError("No slip model could be built; nothing was written.")
+    frames, groups = zip(*(load_devries(part) for part in done), strict=True)
+    write_devries(out, pd.concat(frames, ignore_index=True), np.concatenate(groups))
+    return status

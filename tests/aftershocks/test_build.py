@@ -1,0 +1,128 @@
+"""Building labelled stress grids from slip models and catalogs."""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skdlies.aftershocks._build import build_dataset, build_event, receiver_plane
+from skdlies.datasets import SlipModel, load_devries
+from skdlies.stress import DEVRIES_COLUMNS, DEVRIES_LABEL, halfspace_stress
+
+pytest.importorskip("cutde")
+
+ORIGIN = pd.Timestamp("2001-03-14 10:00:00", tz="UTC")
+
+
+def model(tag="s2001TESTxx01DOEx", slip=(1.0, 2.0)):
+    """Two 10 x 10 km right-lateral patches on a vertical fault striking North."""
+    patches = pd.DataFrame({
+        "segment": [1, 1], "lat": [35.0, 35.09], "lon": [-117.0, -117.0],
+        "x_km": [0.0, 0.0], "y_km": [-5.0, 5.0], "depth_km": [0.0, 0.0],
+        "strike": [0.0, 0.0], "dip": [90.0, 90.0], "rake": [180.0, 180.0],
+        "slip_m": list(slip), "length_km": [10.0, 10.0], "width_km": [10.0, 10.0],
+    })
+    return SlipModel(tag=tag, name="Test", date=datetime.date(2001, 3, 14),
+                     hypocentre=(35.045, -117.0, 5.0), mw=6.5, moment=None, strike=0.0,
+                     dip=90.0, rake=180.0, n_segments=1, patches=patches)
+
+
+def catalog():
+    """An aftershock 10 km north of the fault's end, one too early, one too small."""
+    return pd.DataFrame({
+        "time": pd.to_datetime(["2001-03-14 10:00:00.5", "2001-03-20 00:00:00.0",
+                                "2001-04-01 00:00:00.0"], utc=True),
+        "latitude": [35.045 + 15 / 111.2] * 3, "longitude": [-117.0] * 3,
+        "depth_km": [7.0] * 3, "magnitude": [4.0, 4.0, 2.0],
+    })
+
+
+def small_engine(calls):
+    def engine(points, corners, slip):
+        calls.append(len(points))
+        return halfspace_stress(points, corners, slip)
+    return engine
+
+
+def test_receiver_plane_is_the_slip_weighted_mean():
+    m = model()
+    m.patches.loc[1, ["strike", "rake"]] = [350.0, 170.0]
+    strike, dip, rake = receiver_plane(m)
+    assert strike == pytest.approx(355.0) and dip == 90.0 and rake == pytest.approx(175.0)
+    with pytest.raises(ValueError, match="no patch has slip"):
+        receiver_plane(model(slip=(0.0, 0.0)))
+
+
+def test_build_event_labels_and_stresses():
+    frame = build_event(model(), catalog(), ORIGIN, radius_km=30, n_layers=2,
+                        min_magnitude=3.0)
+    assert list(frame.columns[:3]) == ["x", "y", "z"]
+    assert set(DEVRIES_COLUMNS) <= set(frame.columns)
+    assert np.isfinite(frame[list(DEVRIES_COLUMNS)].to_numpy()).all()
+    # one event counts: the first is inside the first second, the third is too small
+    assert frame["count"].sum() == 1 and frame[DEVRIES_LABEL].sum() == 1
+    hit = frame[frame[DEVRIES_LABEL] == 1].iloc[0]
+    assert abs(hit.y / 1e3 - 15) <= 2.5 and hit.z == -7500.0
+    assert set(frame.z) == {-2500.0, -7500.0}
+
+
+def test_build_dataset_resumes_and_joins(tmp_path, monkeypatch):
+    from skdlies.aftershocks import _build
+
+    models = {f"m{i}.fsp": model(tag=f"s2001TEST{i}") for i in range(2)}
+    monkeypatch.setattr(_build, "read_fsp", lambda f: models[str(f)])
+    calls = []
+    out = tmp_path / "data.h5"
+    kw = {"catalog": catalog(), "origin_times": lambda m: ORIGIN,
+          "engine": small_engine(calls), "progress": False}
+    monkeypatch.setattr(_build, "grid_cells", lambda c, **k: _grid_small(c))
+    status = build_dataset(list(models), out, **kw)
+    assert status == {"s2001TEST0": "built", "s2001TEST1": "built"}
+    frame, groups = load_devries(out)
+    assert set(groups) == {"s2001TEST0", "s2001TEST1"} and len(frame) == 2 * calls[0]
+    # a second run finds both parts: nothing is recomputed
+    assert build_dataset(list(models), out, **kw) == {"s2001TEST0": "resumed",
+                                                      "s2001TEST1": "resumed"}
+    assert len(calls) == 2
+
+
+def test_killed_build_keeps_finished_parts(tmp_path, monkeypatch):
+    from skdlies.aftershocks import _build
+
+    models = {f"m{i}.fsp": model(tag=f"s2001TEST{i}") for i in range(2)}
+    monkeypatch.setattr(_build, "read_fsp", lambda f: models[str(f)])
+    monkeypatch.setattr(_build, "grid_cells", lambda c, **k: _grid_small(c))
+
+    def dies_on_second(points, corners, slip, seen=[]):  # noqa: B006
+        seen.append(1)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+        return halfspace_stress(points, corners, slip)
+
+    out = tmp_path / "data.h5"
+    with pytest.raises(KeyboardInterrupt):
+        build_dataset(list(models), out, engine=dies_on_second, progress=False)
+    assert not out.exists()
+    assert [p.name for p in (tmp_path / "data.h5.parts").iterdir()] == ["s2001TEST0.h5"]
+    status = build_dataset(list(models), out, engine=halfspace_stress, progress=False)
+    assert status == {"s2001TEST0": "resumed", "s2001TEST1": "built"}
+    assert out.exists()
+
+
+def test_models_without_origin_are_skipped(tmp_path, monkeypatch):
+    from skdlies.aftershocks import _build
+
+    monkeypatch.setattr(_build, "read_fsp", lambda f: model())
+    with pytest.raises(ValueError, match="No slip model could be built"):
+        build_dataset(["a.fsp"], tmp_path / "d.h5", catalog=catalog(),
+                      origin_times=lambda m: None, progress=False)
+    assert not (tmp_path / "d.h5").exists()
+
+
+def _grid_small(corners_xy):
+    from skdlies.aftershocks._grid import grid_cells
+
+    return grid_cells(corners_xy, radius_km=12, n_layers=2)

@@ -6,6 +6,7 @@ from ._devries import load_devries, write_devries
 from ._digits import load_small_digits
 from ._fsp import SlipModel, read_fsp
 from ._home import get_data_home
+from ._mainshocks import load_mainshocks, mainshock_origin
 from ._mnist import DownloadError, load_mnist
 from ._split import load_train_test
 from ._toy_aftershocks import make_toy_aftershocks
@@ -15,9 +16,11 @@ __all__ = [
     "SlipModel",
     "get_data_home",
     "load_devries",
+    "load_mainshocks",
     "load_mnist",
     "load_small_digits",
     "load_train_test",
+    "mainshock_origin",
     "make_toy_aftershocks",
     "read_catalog",
     "read_fsp",

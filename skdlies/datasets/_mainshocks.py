@@ -1,0 +1,114 @@
+"""Published origin times of the mainshocks of the SRCMOD slip models.
+
+The FSP header of a SRCMOD model gives only the date of its earthquake (local or
+UTC). The packaged table ``data/mainshocks.csv`` holds, for each of the 199
+SRCMOD models used by DeVries et al. (2018), the catalog origin of its mainshock
+(USGS NEIC/ComCat, SCSN or JMA), derived by ``benchmarks/make_mainshock_table.py``:
+the largest event within +/-1.5 days of the FSP date and 150 km of the FSP
+hypocentre, from the catalog that covers it. Several models of one earthquake
+share an ``earthquake_id``; models with no catalog match (mostly before 1990
+outside Japan) have no origin and ``catalog == "none"``.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+import pandas as pd
+
+__all__ = ["MAINSHOCK_COLUMNS", "load_mainshocks", "mainshock_origin"]
+
+#: Columns of the table returned by :func:`load_mainshocks`, in order.
+MAINSHOCK_COLUMNS: tuple[str, ...] = (
+    "tag", "earthquake_id", "origin_time", "latitude", "longitude", "depth_km",
+    "magnitude", "catalog", "match_distance_km", "match_dt_hours", "fsp_mw",
+)
+
+_RESOURCE = "mainshocks.csv"
+
+
+@functools.lru_cache(maxsize=1)
+def _read_table() -> pd.DataFrame:
+    """Read and parse the packaged CSV once."""
+    source = resources.files("skdlies.datasets").joinpath("data", _RESOURCE)
+    with source.open("r", encoding="utf-8") as f:
+        table = pd.read_csv(f, dtype={"tag": str, "earthquake_id": str, "catalog": str},
+                            keep_default_na=False, na_values={
+                                name: [""] for name in MAINSHOCK_COLUMNS
+                                if name not in ("tag", "earthquake_id", "catalog")})
+    table["earthquake_id"] = table["earthquake_id"].replace("", None)
+    table["origin_time"] = pd.to_datetime(table["origin_time"], format="ISO8601",
+                                          utc=True).dt.as_unit("ns")
+    return table.loc[:, list(MAINSHOCK_COLUMNS)]
+
+
+def load_mainshocks() -> pd.DataFrame:
+    """Load the table of mainshock origins of the SRCMOD slip models.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per slip model, with columns:
+
+        - ``tag`` (str): the SRCMOD event tag, e.g. ``"s1999HECTOR01SALI"``;
+        - ``earthquake_id`` (str or None): the same for all models of one
+          earthquake (catalog origin to the second and catalog name, e.g.
+          ``"1999-10-16T09:46:44_socal"``), to group models by earthquake;
+        - ``origin_time`` (``datetime64[ns, UTC]``, NaT if unmatched);
+        - ``latitude``, ``longitude`` (degrees), ``depth_km``, ``magnitude``:
+          the catalog's hypocentre and magnitude;
+        - ``catalog`` (str): ``"neic"``, ``"socal"``, ``"comcat"``, ``"jma"``
+          or ``"none"`` (no match);
+        - ``match_distance_km``: distance from the FSP hypocentre to the
+          catalog epicentre;
+        - ``match_dt_hours``: catalog origin minus the FSP date at 12:00 UTC;
+        - ``fsp_mw``: the FSP moment magnitude.
+
+        A fresh copy is returned on each call.
+
+    Examples
+    --------
+    >>> from skdlies.datasets import load_mainshocks
+    >>> table = load_mainshocks()
+    >>> str(table["origin_time"].dt.tz)
+    'UTC'
+    """
+    return _read_table().copy()
+
+
+def mainshock_origin(tag: str) -> pd.Timestamp:
+    """Return the UTC origin time of the mainshock of a SRCMOD slip model.
+
+    Parameters
+    ----------
+    tag : str
+        SRCMOD event tag (``EventTAG`` of the FSP file, ``SlipModel.tag``).
+
+    Returns
+    -------
+    pandas.Timestamp
+        The catalog origin time, timezone-aware (UTC).
+
+    Raises
+    ------
+    ValueError
+        If ``tag`` is not in the table, or if the table has no published
+        origin for it (no catalog match).
+
+    Examples
+    --------
+    >>> from skdlies.datasets import mainshock_origin
+    >>> mainshock_origin("s1999HECTOR01SALI").floor("min")
+    Timestamp('1999-10-16 09:46:00+0000', tz='UTC')
+    """
+    table = _read_table()
+    rows = table.loc[table["tag"] == tag]
+    if rows.empty:
+        raise ValueError(f"unknown SRCMOD tag {tag!r}: not in the mainshock table "
+                         f"({len(table)} models; see load_mainshocks())")
+    origin = rows["origin_time"].iloc[0]
+    if pd.isna(origin):
+        raise ValueError(f"no published origin time for SRCMOD tag {tag!r}: its mainshock "
+                         "was not found in the catalogs used (catalog 'none')")
+    return pd.Timestamp(origin)

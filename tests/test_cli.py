@@ -31,22 +31,30 @@ def test_missing_data_file_is_one_clear_line(tmp_path, capsys):
     assert not any(tmp_path.iterdir()), "nothing is written when the data cannot be read"
 
 
-def test_demo_writes_every_figure_and_metrics(tmp_path, monkeypatch):
-    """The README's main job, on the built-in digits, with the epochs cut for speed."""
+def test_demo_writes_every_figure_and_metrics(tmp_path, monkeypatch, capsys):
+    """The README's main job, with the epochs and the synthetic grids cut for speed."""
+    from skdlies.aftershocks import _demo as shock_demo
     from skdlies.autoencoders import _demo
 
     real_classes = {name: getattr(_demo, name) for name in
                     ("DenseAutoencoder", "ConvAutoencoder", "VariationalAutoencoder")}
     for name, cls in real_classes.items():
         monkeypatch.setattr(_demo, name, lambda _cls=cls, **kw: _cls(max_epochs=2, **kw))
+    real_build = shock_demo.build_event
+    monkeypatch.setattr(shock_demo, "build_event",
+                        lambda *a, **kw: real_build(*a, radius_km=25, n_layers=3, **kw))
     assert main(["demo", "--out", str(tmp_path), "--quiet"]) == 0
-    names = sorted(p.name for p in tmp_path.iterdir())
+    names = sorted(p.name for p in (tmp_path / "autoencoders").iterdir())
     assert names == sorted([
         "conv_reconstructions.png", "dense_reconstructions.png", "denoising.png",
         "metrics.json", "vae_latent_scatter.png", "vae_manifold.png", "vae_samples.png",
     ])
-    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    metrics = json.loads((tmp_path / "autoencoders" / "metrics.json").read_text())
     assert 0 < metrics["dense_test_mse"] < 0.2 and metrics["vae_test_elbo"] < 0
+    names = sorted(p.name for p in (tmp_path / "aftershocks").iterdir())
+    assert names == ["auc_table.csv", "roc_curves.png", "test.h5", "train.h5"]
+    out = capsys.readouterr().out
+    assert "SYNTHETIC DATA" in out and "AftershockNet" in out
 
 
 def test_module_entry_point_runs():

@@ -12,14 +12,39 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..datasets import SlipModel, load_devries, read_fsp, write_devries
-from ..stress import DEVRIES_COLUMNS, DEVRIES_LABEL, halfspace_stress, patch_corners, slip_vectors
+from ..stress import (
+    DEVRIES_COLUMNS,
+    DEVRIES_LABEL,
+    halfspace_stress,
+    okada_stress_rake,
+    patch_corners,
+    slip_vectors,
+)
 from ._grid import grid_cells
 from ._labels import label_cells, project_events
 
-__all__ = ["build_dataset", "build_event", "receiver_plane"]
+__all__ = ["build_dataset", "build_event", "cutde_engine", "okada_engine", "receiver_plane"]
 
-#: A stress engine: (points m (n, 3), corners m (m, 4, 3), slip vectors m (m, 3)) -> (n, 6) Pa.
-Engine = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+#: A stress engine: (points (n, 3) m, patch table as in SlipModel.patches) -> (n, 6) Pa.
+Engine = Callable[[np.ndarray, pd.DataFrame], np.ndarray]
+
+
+def okada_engine(points: np.ndarray, patches: pd.DataFrame) -> np.ndarray:
+    """Okada (1992) rectangles (:func:`skdlies.stress.okada_stress_rake`): the fast engine."""
+    return okada_stress_rake(points, *(patches[c].to_numpy() for c in _PATCH_COLUMNS))
+
+
+def cutde_engine(points: np.ndarray, patches: pd.DataFrame) -> np.ndarray:
+    """Two cutde triangles per rectangle (:func:`skdlies.stress.halfspace_stress`): the oracle."""
+    x, y, depth, strike, dip, length, width, rake, slip = (
+        patches[c].to_numpy() for c in _PATCH_COLUMNS
+    )
+    corners = patch_corners(x, y, -depth, strike, dip, length, width) * 1e3
+    return halfspace_stress(points, corners, slip_vectors(strike, dip, rake, slip))
+
+
+_PATCH_COLUMNS = ("x_km", "y_km", "depth_km", "strike", "dip", "length_km", "width_km", "rake",
+                  "slip_m")
 
 
 def receiver_plane(model: SlipModel) -> tuple[float, float, float]:
@@ -45,7 +70,7 @@ def build_event(
     events: pd.DataFrame | None,
     origin_time: pd.Timestamp | str | None,
     *,
-    engine: Engine = halfspace_stress,
+    engine: Engine = okada_engine,
     min_magnitude: float | None = None,
     cell_km: float = 5.0,
     radius_km: float = 100.0,
@@ -63,8 +88,8 @@ def build_event(
         no labels (all 0; the ``count`` column is 0).
     origin_time : timestamp or None
         Mainshock origin time (UTC); needed when ``events`` is given.
-    engine : callable, default=:func:`skdlies.stress.halfspace_stress`
-        The stress engine.
+    engine : callable, default=:func:`okada_engine`
+        ``(points m, patches) -> (n, 6) Pa``; :func:`cutde_engine` is the slow oracle.
     min_magnitude : float, optional
         Count only events of at least this magnitude.
     cell_km, radius_km, n_layers :
@@ -78,15 +103,15 @@ def build_event(
         Cells where the stress is singular (on a patch edge) are dropped.
     """
     p = model.patches.dropna(subset=["length_km", "width_km", "strike", "dip", "rake"])
-    corners = patch_corners(p["x_km"], p["y_km"], -p["depth_km"].clip(lower=0), p["strike"],
-                            p["dip"], p["length_km"], p["width_km"])
+    p = p.assign(depth_km=p["depth_km"].clip(lower=0))  # a few FSP tops lie above sea level
+    corners = patch_corners(p["x_km"], p["y_km"], -p["depth_km"], p["strike"], p["dip"],
+                            p["length_km"], p["width_km"])
     cells = grid_cells(corners[..., :2].reshape(-1, 2), cell_km=cell_km, radius_km=radius_km,
                        n_layers=n_layers, layer_km=cell_km)
     points = cells[["x", "y", "z"]].to_numpy()
-    slip = slip_vectors(p["strike"], p["dip"], p["rake"], p["slip_m"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # singular cells are dropped below and counted
-        stress = engine(points, corners * 1e3, slip)
+        stress = engine(points, p)
     frame = pd.concat([cells, pd.DataFrame(stress, columns=list(DEVRIES_COLUMNS))], axis=1)
     if events is None:
         count = np.zeros(len(frame), dtype=np.int64)
@@ -113,7 +138,7 @@ def build_dataset(
     *,
     catalog: pd.DataFrame | None = None,
     origin_times: Callable[[SlipModel], pd.Timestamp | None] | None = None,
-    engine: Engine = halfspace_stress,
+    engine: Engine = okada_engine,
     min_magnitude: float | None = None,
     progress: bool = True,
 ) -> dict[str, str]:

@@ -19,6 +19,7 @@ from ._metrics import (
     sum_abs_stress,
     von_mises,
 )
+from ._okada import okada_stress, okada_stress_rake
 from ._transformers import DeVriesFeatures, MaxShear, StressInvariants, SumAbsStress, VonMises
 
 __all__ = [
@@ -40,6 +41,8 @@ __all__ = [
     "fault_unit_vectors",
     "halfspace_stress",
     "max_shear",
+    "okada_stress",
+    "okada_stress_rake",
     "patch_corners",
     "principal_stresses",
     "slip_vectors",

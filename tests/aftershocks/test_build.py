@@ -8,9 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skdlies.aftershocks._build import build_dataset, build_event, receiver_plane
+from skdlies.aftershocks._build import (
+    build_dataset,
+    build_event,
+    cutde_engine,
+    okada_engine,
+    receiver_plane,
+)
 from skdlies.datasets import SlipModel, load_devries
-from skdlies.stress import DEVRIES_COLUMNS, DEVRIES_LABEL, halfspace_stress
+from skdlies.stress import DEVRIES_COLUMNS, DEVRIES_LABEL
 
 pytest.importorskip("cutde")
 
@@ -41,9 +47,9 @@ def catalog():
 
 
 def small_engine(calls):
-    def engine(points, corners, slip):
+    def engine(points, patches):
         calls.append(len(points))
-        return halfspace_stress(points, corners, slip)
+        return okada_engine(points, patches)
     return engine
 
 
@@ -96,18 +102,18 @@ def test_killed_build_keeps_finished_parts(tmp_path, monkeypatch):
     monkeypatch.setattr(_build, "read_fsp", lambda f: models[str(f)])
     monkeypatch.setattr(_build, "grid_cells", lambda c, **k: _grid_small(c))
 
-    def dies_on_second(points, corners, slip, seen=[]):  # noqa: B006
+    def dies_on_second(points, patches, seen=[]):  # noqa: B006
         seen.append(1)
         if len(seen) == 2:
             raise KeyboardInterrupt
-        return halfspace_stress(points, corners, slip)
+        return okada_engine(points, patches)
 
     out = tmp_path / "data.h5"
     with pytest.raises(KeyboardInterrupt):
         build_dataset(list(models), out, engine=dies_on_second, progress=False)
     assert not out.exists()
     assert [p.name for p in (tmp_path / "data.h5.parts").iterdir()] == ["s2001TEST0.h5"]
-    status = build_dataset(list(models), out, engine=halfspace_stress, progress=False)
+    status = build_dataset(list(models), out, progress=False)
     assert status == {"s2001TEST0": "resumed", "s2001TEST1": "built"}
     assert out.exists()
 
@@ -126,3 +132,11 @@ def _grid_small(corners_xy):
     from skdlies.aftershocks._grid import grid_cells
 
     return grid_cells(corners_xy, radius_km=12, n_layers=2)
+
+
+def test_okada_and_cutde_engines_agree_on_a_model():
+    m = model()
+    points = np.array([[3e3, 12e3, -4e3], [-20e3, 1e3, -9e3], [8e3, -30e3, -2e3]])
+    fast, oracle = okada_engine(points, m.patches), cutde_engine(points, m.patches)
+    error = np.linalg.norm(fast - oracle, axis=1) / np.linalg.norm(oracle, axis=1)
+    assert error.max() < 1e-8

@@ -189,11 +189,12 @@ def build_dataset(
                 status[model.tag] = "skipped: no origin time"
                 continue
         frame = build_event(model, catalog, origin, engine=engine, min_magnitude=min_magnitude)
-        write_devries(part, frame, np.full(len(frame), model.tag))
+        write_devries(part, frame, np.full(len(frame), model.tag), extra_columns=["count"])
         status[model.tag] = "built"
         done.append(part)
     if not done:
         raise ValueError("No slip model could be built; nothing was written.")
     frames, groups = zip(*(load_devries(part) for part in done), strict=True)
-    write_devries(out, pd.concat(frames, ignore_index=True), np.concatenate(groups))
+    write_devries(out, pd.concat(frames, ignore_index=True), np.concatenate(groups),
+                  extra_columns=["count"])
     return status

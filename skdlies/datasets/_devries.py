@@ -127,14 +127,19 @@ def load_devries(
 
 
 def write_devries(
-    path: PathLike, frame: pd.DataFrame, groups: np.ndarray | Sequence | None = None
+    path: PathLike,
+    frame: pd.DataFrame,
+    groups: np.ndarray | Sequence | None = None,
+    *,
+    extra_columns: Sequence[str] = (),
 ) -> Path:
     """Write cells to an HDF5 file in the layout :func:`load_devries` reads.
 
     The file holds flat 1-D datasets: the six ``stresses_full_*`` columns
     (float64), ``aftershocksyn`` (int8), ``x``, ``y``, ``z`` (float64) if the
     frame has them, and ``group`` (int64 or UTF-8 strings) if ``groups`` is
-    given. Other columns of ``frame`` are not written. The file is written
+    given, and the numeric ``extra_columns`` (e.g. the aftershock ``count``).
+    Other columns of ``frame`` are not written. The file is written
     under a temporary name beside ``path`` and renamed only when complete, so
     a failure never leaves a half-written file (an existing ``path`` is kept).
 
@@ -147,6 +152,8 @@ def write_devries(
         :func:`load_devries` checks them.
     groups : array-like of int or str, shape (len(frame),), optional
         The slip-distribution id of each row.
+    extra_columns : sequence of str, default=()
+        Further numeric columns to write (read back as float64).
 
     Returns
     -------
@@ -159,14 +166,14 @@ def write_devries(
         If ``frame`` lacks a required column, holds non-finite values or labels
         other than 0/1, or ``groups`` has the wrong length or type.
     """
-    missing = [name for name in _REQUIRED if name not in frame.columns]
+    missing = [name for name in (*_REQUIRED, *extra_columns) if name not in frame.columns]
     if missing:
         raise ValueError(
             f"write_devries: frame lacks the column(s) {missing}; the DeVries layout needs "
             f"{list(_REQUIRED)} (x, y, z are optional)."
         )
     data = {}
-    for name in (c for c in _LAYOUT if c in frame.columns):
+    for name in [*(c for c in _LAYOUT if c in frame.columns), *extra_columns]:
         values = frame[name].to_numpy()
         if values.dtype.kind not in "biuf":
             raise ValueError(f"frame: column '{name}' has dtype {values.dtype}, expected numbers.")

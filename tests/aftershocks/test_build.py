@@ -89,6 +89,8 @@ def test_build_dataset_resumes_and_joins(tmp_path, monkeypatch):
     assert status == {"s2001TEST0": "built", "s2001TEST1": "built"}
     frame, groups = load_devries(out)
     assert set(groups) == {"s2001TEST0", "s2001TEST1"} and len(frame) == 2 * calls[0]
+    # per model: two events inside the window (no magnitude threshold), one too early
+    assert frame["count"].sum() == 4 and (frame["count"] > 0).sum() == frame[DEVRIES_LABEL].sum()
     # a second run finds both parts: nothing is recomputed
     assert build_dataset(list(models), out, **kw) == {"s2001TEST0": "resumed",
                                                       "s2001TEST1": "resumed"}

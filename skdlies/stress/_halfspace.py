@@ -160,14 +160,25 @@ def halfspace_stress(
     trace = strain[:, :3].sum(axis=1, keepdims=True)
     stress[:, :3] = 2 * mu * strain[:, :3] + lam * trace
     stress[:, 3:] = 2 * mu * strain[:, 3:]
-    singular = ~np.isfinite(stress).all(axis=1)
-    if singular.any():
-        stress[singular] = np.nan
+    return mask_singular(stress)
+
+
+def mask_singular(stress: np.ndarray, singular: np.ndarray | None = None) -> np.ndarray:
+    """Set the rows of points on a patch edge (non-finite, or flagged) to NaN and count them.
+
+    Shared by the stress engines, so every engine reports singular points the same
+    way: a :class:`SingularPointsWarning` with their number.
+    """
+    bad = ~np.isfinite(stress).all(axis=1)
+    if singular is not None:
+        bad |= singular
+    if bad.any():
+        stress[bad] = np.nan
         warnings.warn(
-            f"{int(singular.sum())} of {len(points)} observation points lie on a patch edge "
+            f"{int(bad.sum())} of {len(stress)} observation points lie on a patch edge "
             "(singular stress); their rows are NaN.",
             SingularPointsWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     return stress
 

@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._halfspace import LAMBDA, MU, SingularPointsWarning
+from ._halfspace import LAMBDA, MU, mask_singular
 
 __all__ = ["okada_stress", "okada_stress_rake", "rake_to_components"]
 
@@ -211,16 +211,7 @@ def okada_stress(
                 p = pts[i : i + block]
                 out[i : i + block], singular[i : i + block] = _kernel(
                     p[:, 0:1], p[:, 1:2], p[:, 2:3], *args, alpha)
-    singular |= ~np.isfinite(out).all(axis=1)
-    if singular.any():
-        out[singular] = np.nan
-        warnings.warn(
-            f"{int(singular.sum())} of {n} observation points lie on a patch edge "
-            "(singular stress); their rows are NaN.",
-            SingularPointsWarning,
-            stacklevel=2,
-        )
-    return out
+    return mask_singular(out, singular)
 
 
 def _gradient_to_stress(sphi: np.ndarray, cphi: np.ndarray, mu: float, lam: float

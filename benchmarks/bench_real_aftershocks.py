@@ -33,8 +33,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from skdlies.aftershocks import AftershockNet, group_roc_auc, merged_roc_auc
-from skdlies.aftershocks._build import receiver_plane
+from skdlies.aftershocks import AftershockNet, group_roc_auc, merged_roc_auc, receiver_plane
 from skdlies.datasets import load_devries, load_mainshocks, read_fsp
 from skdlies.stress import (
     DEVRIES_COLUMNS,

@@ -1,6 +1,8 @@
 """Aftershock-location forecasting after DeVries et al. (2018, Nature 560:632)."""
 
+from ._build import build_dataset, build_event, cutde_engine, okada_engine, receiver_plane
 from ._evaluation import compare_scorers, group_roc_auc, merged_roc_auc
+from ._grid import grid_cells
 from ._labels import CellLabels, label_cells, project_events
 from ._network import AftershockNet
 from ._plots import plot_roc_curves, plot_score_map
@@ -8,11 +10,17 @@ from ._plots import plot_roc_curves, plot_score_map
 __all__ = [
     "AftershockNet",
     "CellLabels",
+    "build_dataset",
+    "build_event",
     "compare_scorers",
+    "cutde_engine",
+    "grid_cells",
     "group_roc_auc",
     "label_cells",
     "merged_roc_auc",
+    "okada_engine",
     "plot_roc_curves",
     "plot_score_map",
     "project_events",
+    "receiver_plane",
 ]

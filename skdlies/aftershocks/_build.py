@@ -103,6 +103,10 @@ def build_event(
         Cells where the stress is singular (on a patch edge) are dropped.
     """
     p = model.patches.dropna(subset=["length_km", "width_km", "strike", "dip", "rake"])
+    if p.empty:
+        unknown = model.patches[["length_km", "width_km", "strike", "dip", "rake"]].isna().all()
+        raise ValueError(f"{model.tag}: no patch has a known geometry and rake (unknown in the "
+                         f"file: {', '.join(unknown[unknown].index)}).")
     p = p.assign(depth_km=p["depth_km"].clip(lower=0))  # a few FSP tops lie above sea level
     corners = patch_corners(p["x_km"], p["y_km"], -p["depth_km"], p["strike"], p["dip"],
                             p["length_km"], p["width_km"])
@@ -168,7 +172,8 @@ def build_dataset(
     Returns
     -------
     dict
-        ``tag -> status`` ("built", "resumed", or why it was skipped).
+        ``tag -> status`` ("built", "resumed", or "skipped: <why>" for a model
+        without an origin time or with an unusable geometry).
     """
     out = Path(out)
     parts = out.with_name(out.name + ".parts")
@@ -188,7 +193,12 @@ def build_dataset(
             if origin is None:
                 status[model.tag] = "skipped: no origin time"
                 continue
-        frame = build_event(model, catalog, origin, engine=engine, min_magnitude=min_magnitude)
+        try:
+            frame = build_event(model, catalog, origin, engine=engine,
+                                min_magnitude=min_magnitude)
+        except ValueError as exc:  # one unusable model must not stop a long build
+            status[model.tag] = f"skipped: {exc}"
+            continue
         write_devries(part, frame, np.full(len(frame), model.tag), extra_columns=["count"])
         status[model.tag] = "built"
         done.append(part)

@@ -142,3 +142,17 @@ def test_okada_and_cutde_engines_agree_on_a_model():
     fast, oracle = okada_engine(points, m.patches), cutde_engine(points, m.patches)
     error = np.linalg.norm(fast - oracle, axis=1) / np.linalg.norm(oracle, axis=1)
     assert error.max() < 1e-8
+
+
+def test_unusable_model_is_skipped_not_fatal(tmp_path, monkeypatch):
+    from skdlies.aftershocks import _build
+
+    good, bad = model(tag="s2001GOOD"), model(tag="s2001BAD")
+    bad.patches["rake"] = np.nan  # an FSP file whose rake is -99 and has no RAKE column
+    monkeypatch.setattr(_build, "read_fsp", {"a": good, "b": bad}.get)
+    monkeypatch.setattr(_build, "grid_cells", lambda c, **k: _grid_small(c))
+    status = build_dataset(["a", "b"], tmp_path / "d.h5", progress=False)
+    assert status["s2001GOOD"] == "built"
+    assert status["s2001BAD"].startswith("skipped: s2001BAD: no patch") and "rake" in status[
+        "s2001BAD"]
+    assert set(load_devries(tmp_path / "d.h5")[1]) == {"s2001GOOD"}

@@ -205,6 +205,8 @@ def build_dataset(
     if not done:
         raise ValueError("No slip model could be built; nothing was written.")
     frames, groups = zip(*(load_devries(part) for part in done), strict=True)
+    # parts resumed from a build by an older skdlies may lack the counts: then none are kept
+    extra = ["count"] if all("count" in frame for frame in frames) else []
     write_devries(out, pd.concat(frames, ignore_index=True), np.concatenate(groups),
-                  extra_columns=["count"])
+                  extra_columns=extra)
     return status

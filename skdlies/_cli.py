@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--random-state", type=int, default=0)
         p.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    demo = commands.add_parser("demo", help="run every built-in demo (about 2 minutes)")
+    demo = commands.add_parser("demo", help="run every built-in demo (under a minute)")
     demo_options(demo)
     demo.set_defaults(run=_every_demo)
 

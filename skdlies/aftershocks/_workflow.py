@@ -65,15 +65,18 @@ def evaluate_files(
     ).fit(X_train, y_train)
     baselines = {name: clone(t).fit(X_train) for name, t in BASELINES.items()}
     scorers = {"AftershockNet": network, **baselines}
-    table = compare_scorers(scorers, X_test, y_test, groups, n_permutations=n_permutations,
+    # score the test cells once: the table and the figure both use these
+    scores = {name: _scorer_outputs(name, scorer, X_test)[0][1]
+              for name, scorer in scorers.items()}
+    table = compare_scorers({name: (lambda X, s=s: s) for name, s in scores.items()}, X_test,
+                            y_test, groups, n_permutations=n_permutations,
                             random_state=random_state)
     if out_dir is not None:
         out = Path(out_dir)
         with atomic_path(out / "auc_table.csv") as tmp:
             table.to_csv(tmp)
         fig, axes = plt.subplots(1, len(scorers), figsize=(4.2 * len(scorers), 4.4))
-        for ax, (name, scorer) in zip(axes, scorers.items(), strict=True):
-            [(_, score)] = _scorer_outputs(name, scorer, X_test)
+        for ax, (name, score) in zip(axes, scores.items(), strict=True):
             plot_roc_curves(y_test, score, groups, ax=ax, label=name)
         fig.tight_layout()
         with atomic_path(out / "roc_curves.png") as tmp:

@@ -5,14 +5,20 @@ A stress transformer is stateless: ``fit`` only validates the input and records
 reads its input columns and returns float64 columns named by
 ``get_feature_names_out``. Subclasses differ only in the metric they compute
 (``_compute``) and in the names of its columns (``_names_out``).
+
+Dask arrays and dask DataFrames are transformed lazily, block by block, with
+the same numpy code (see :meth:`BaseStressTransformer.transform`); dask is
+imported only when such an input is given, so it stays an optional dependency.
 """
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._set_output import _get_output_config, _wrap_data_with_container
 from sklearn.utils.validation import _check_feature_names_in, check_array, validate_data
 
 from ._conventions import COMPONENTS
@@ -41,13 +47,45 @@ def warn_if_not_pascal(X: np.ndarray) -> None:
         )
 
 
-class BaseStressTransformer(TransformerMixin, BaseEstimator):
+def dask_kind(X) -> str | None:
+    """``"array"`` for a dask array, ``"frame"`` for a dask DataFrame, else None.
+
+    Never imports dask: an object can only be a dask collection if dask is loaded.
+    """
+    if "dask" not in sys.modules:
+        return None
+    import dask
+
+    if not dask.is_dask_collection(X):
+        return None
+    if "dask.array" in sys.modules:
+        import dask.array as da
+
+        if isinstance(X, da.Array):
+            return "array"
+    if "dask.dataframe" in sys.modules:
+        import dask.dataframe as dd
+
+        if isinstance(X, dd.DataFrame):
+            return "frame"
+    raise TypeError(
+        f"{type(X).__name__} is not supported: pass a 2-D dask array or a dask DataFrame "
+        "(or call .compute() first)."
+    )
+
+
+# The output of ``transform`` is wrapped for ``set_output`` by ``transform`` itself (so that
+# dask outputs stay lazy): the base class opts out of scikit-learn's automatic wrapping,
+# its subclasses, which do not redefine transform, keep ``set_output``.
+class BaseStressTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Base class of the stateless stress transformers.
 
     Input contract: a DataFrame is read by column name, from the ``columns``
     parameter of the subclass (extra columns are ignored); any other array-like
     is read by position, its columns being ``_positional`` in that order
     (exactly, or at least, see ``_exact_width``). Values must be finite.
+    Dask arrays and dask DataFrames follow the same contract and are
+    transformed lazily (see :meth:`transform`).
 
     Subclasses set the class attributes below and implement ``_compute`` and
     ``_names_out``.
@@ -115,6 +153,81 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator):
             warn_if_not_pascal(X)
         return X[:, :expected]
 
+    # -- dask -------------------------------------------------------------------------------------
+
+    def _validate_dask(self, X, kind: str, *, reset: bool):
+        """The input columns of a dask collection, checked on its (empty) metadata only."""
+        self._check_params()
+        X = self._select(X)
+        if kind == "frame":
+            meta = X._meta  # an empty pandas DataFrame with the columns and dtypes
+        else:
+            if X.ndim != 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs a 2-D dask array, got {X.ndim} dimension(s)."
+                )
+            meta = np.empty((0, X.shape[1]), dtype=X.dtype)
+        if reset or hasattr(self, "n_features_in_"):
+            meta = validate_data(self, meta, reset=reset, dtype=np.float64,
+                                 ensure_min_samples=0)
+        else:
+            meta = check_array(meta, dtype=np.float64, ensure_min_samples=0, input_name="X",
+                               estimator=self)
+        width, expected = meta.shape[1], len(self._positional)
+        if width != expected and (self._exact_width or width < expected):
+            order = ", ".join(self._positional)
+            need = "exactly" if self._exact_width else "at least"
+            raise ValueError(
+                f"{type(self).__name__} needs {need} {expected} columns ({order}, in this "
+                f"order) in an array, got n_features={width}; pass a DataFrame to select "
+                "columns by name."
+            )
+        return X
+
+    def _transform_block(self, block) -> np.ndarray:
+        """The metric of one block (numpy array or pandas DataFrame) of a dask input."""
+        X = check_array(block, dtype=np.float64, ensure_all_finite=True, ensure_min_samples=0,
+                        input_name="X", estimator=self)
+        return self._compute(X[:, : len(self._positional)])
+
+    def _transform_partition(self, partition):
+        """The metric of one pandas partition of a dask DataFrame, as a named DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(self._transform_block(partition), index=partition.index,
+                            columns=list(self._names_out()))
+
+    def _transform_dask(self, X, kind: str):
+        """Lazy blockwise transform of a dask array or DataFrame (see :meth:`transform`)."""
+        X = self._validate_dask(X, kind, reset=False)
+        dense = _get_output_config("transform", self)["dense"]
+        if dense not in ("default", "pandas"):
+            raise ValueError(
+                f"{type(self).__name__}: set_output(transform={dense!r}) is not supported for "
+                "dask inputs; use 'default' (dask array) or 'pandas' (dask DataFrame)."
+            )
+        names = list(self._names_out())
+        if kind == "frame":
+            if dense == "pandas":
+                import pandas as pd
+
+                meta = pd.DataFrame({name: np.empty(0) for name in names})
+                return X.map_partitions(self._transform_partition, meta=meta)
+            X = X.to_dask_array()  # row chunks of unknown length: nothing is computed
+        X = X[:, : len(self._positional)].rechunk({1: -1})
+        out = X.map_blocks(self._transform_block, dtype=np.float64,
+                           chunks=(X.chunks[0], (len(names),)), meta=np.empty((0, 0)))
+        if dense == "pandas":
+            try:
+                import dask.dataframe as dd
+            except ImportError as exc:  # dask without its dataframe extra
+                raise ImportError(
+                    "set_output(transform='pandas') on a dask array needs dask.dataframe: "
+                    "pip install 'dask[dataframe]'."
+                ) from exc
+            return dd.from_dask_array(out, columns=names)
+        return out
+
     # -- scikit-learn API -------------------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -132,7 +245,11 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        self._validate(X, reset=True)
+        kind = dask_kind(X)
+        if kind is None:
+            self._validate(X, reset=True)
+        else:
+            self._validate_dask(X, kind, reset=True)
         return self
 
     def transform(self, X) -> np.ndarray:
@@ -140,16 +257,50 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
+        X : array-like, DataFrame, dask array or dask DataFrame of shape (n_samples, n_features)
             See the class docstring for the columns read.
 
         Returns
         -------
         Xt : ndarray of shape (n_samples, n_features_out), float64
-            Named by :meth:`get_feature_names_out`.
+            Named by :meth:`get_feature_names_out`; a DataFrame after
+            ``set_output(transform="pandas")``.
+
+            A dask input gives a lazy dask output, computed block by block (row
+            chunks or partitions) by the numpy code, with the same values: a
+            float64 dask array with the row chunks of the input (of unknown
+            length for a DataFrame input), or, after
+            ``set_output(transform="pandas")``, a dask DataFrame with the output
+            column names (and the index of a dask DataFrame input). Nothing is
+            read or computed before ``.compute()``; non-finite values raise
+            then. The check that the stresses are in Pa (``StressUnitsWarning``)
+            is skipped for dask inputs, as it needs the whole input. ``fit`` on
+            a dask input checks its columns only.
         """
         self._validate_params()
-        return self._compute(self._validate(X, reset=False))
+        kind = dask_kind(X)
+        if kind is not None:
+            return self._transform_dask(X, kind)
+        Xt = self._compute(self._validate(X, reset=False))
+        return _wrap_data_with_container("transform", Xt, X, self)
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """Fit to ``X`` (validation only) and transform it; see :meth:`transform`.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame, dask array or dask DataFrame of shape (n_samples, n_features)
+            See the class docstring for the columns read.
+        y : None
+            Ignored.
+        **fit_params : dict
+            Ignored; accepted for compatibility.
+
+        Returns
+        -------
+        Xt : ndarray, DataFrame or dask collection of shape (n_samples, n_features_out)
+        """
+        return self.fit(X, y).transform(X)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output columns.
@@ -173,3 +324,7 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator):
         tags.requires_fit = False
         tags.input_tags.allow_nan = False
         return tags
+
+
+# Subclasses get their own keys from ``__init_subclass__``; the base class advertises it too.
+BaseStressTransformer._sklearn_auto_wrap_output_keys = {"transform"}

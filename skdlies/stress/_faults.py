@@ -1,4 +1,8 @@
-"""Transformers that need a fault: Coulomb stress on a receiver, distance to the source."""
+"""Transformers that need a fault: Coulomb stress on a receiver, distance to the source.
+
+Like every stress transformer they also take dask arrays and dask DataFrames,
+which they transform lazily, block by block (see :class:`BaseStressTransformer`).
+"""
 
 from __future__ import annotations
 

@@ -3,7 +3,9 @@
 Each reads the six components ``xx, yy, zz, xy, xz, yz`` (Pa, tension positive,
 x East, y North, z Up): from a DataFrame by the names in ``columns`` (default
 :data:`~skdlies.stress.DEVRIES_COLUMNS`), or from an array with exactly these
-six columns in this order.
+six columns in this order. Dask arrays and dask DataFrames are transformed
+lazily, block by block, into dask outputs with the same values (see
+:meth:`~skdlies.stress.BaseStressTransformer.transform`).
 """
 
 from __future__ import annotations

@@ -3,13 +3,20 @@
 from ._build import build_dataset, build_event, cutde_engine, okada_engine, receiver_plane
 from ._evaluation import compare_scorers, group_roc_auc, merged_roc_auc
 from ._grid import grid_cells
+from ._idealized import (
+    StrikeAveragedFields,
+    strike_averaged_fields,
+    variance_explained,
+    variance_explained_table,
+)
 from ._labels import CellLabels, label_cells, project_events
 from ._network import AftershockNet
-from ._plots import plot_roc_curves, plot_score_map
+from ._plots import plot_roc_curves, plot_score_map, plot_strike_averaged_maps
 
 __all__ = [
     "AftershockNet",
     "CellLabels",
+    "StrikeAveragedFields",
     "build_dataset",
     "build_event",
     "compare_scorers",
@@ -21,6 +28,10 @@ __all__ = [
     "okada_engine",
     "plot_roc_curves",
     "plot_score_map",
+    "plot_strike_averaged_maps",
     "project_events",
     "receiver_plane",
+    "strike_averaged_fields",
+    "variance_explained",
+    "variance_explained_table",
 ]

@@ -6,15 +6,18 @@ returns the :class:`matplotlib.figure.Figure`; it never calls ``plt.show``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm, SymLogNorm
 from matplotlib.figure import Figure
 from sklearn.metrics import roc_curve
 
 from ._evaluation import _check_inputs, _check_labels, _check_score, _split_groups, merged_roc_auc
 
-__all__ = ["plot_roc_curves", "plot_score_map"]
+__all__ = ["plot_roc_curves", "plot_score_map", "plot_strike_averaged_maps"]
 
 
 def plot_roc_curves(
@@ -132,6 +135,72 @@ def plot_score_map(
     ax.set_xlabel("x, East (km)")
     ax.set_ylabel("y, North (km)")
     ax.set_title(title)
+    return fig
+
+
+def plot_strike_averaged_maps(
+    fields,
+    metrics: Sequence[str] = ("dCFS (mu=0.4)", "dtau_max", "sqrt(3J2)"),
+    *,
+    tensor: str = "full",
+) -> Figure:
+    """Strike-averaged stress metrics and network forecast side by side (DeVries Fig. 2e-h).
+
+    Parameters
+    ----------
+    fields : StrikeAveragedFields
+        From :func:`skdlies.aftershocks.strike_averaged_fields`.
+    metrics : sequence of str
+        Metric columns of ``fields.metrics`` to draw before the forecast.
+        Signed metrics (any value below zero) get a diverging symmetric-log
+        colour scale in MPa, non-negative ones a logarithmic scale in MPa
+        (``r`` in km, linear).
+    tensor : {"full", "deviatoric"}, default="full"
+        Which tensor's metrics to draw.
+
+    Returns
+    -------
+    Figure
+        One panel per metric and a last one with the forecast; the fault trace
+        is the black line along the x axis.
+    """
+    names = list(metrics)
+    fig, axes = plt.subplots(1, len(names) + 1, figsize=(4.2 * (len(names) + 1), 4.0),
+                             layout="constrained", squeeze=False)
+    extent = [fields.along_km.min(), fields.along_km.max(),
+              fields.across_km.min(), fields.across_km.max()]
+    half = fields.fault["length_km"] / 2
+    for ax, name in zip(axes[0], [*names, None], strict=True):
+        if name is None:
+            values, title, unit, kwargs = fields.forecast, "network forecast", "probability", {
+                "cmap": "viridis"}
+        else:
+            values = fields.metric_map(name, tensor)
+            title = name if tensor == "full" else f"{name} (deviatoric)"
+            if name == "r":
+                unit, kwargs = "km", {"cmap": "viridis_r"}
+            elif np.nanmin(values) < 0:
+                values = values / 1e6
+                top = np.nanpercentile(np.abs(values), 99)
+                unit = "MPa"
+                kwargs = {"cmap": "RdBu_r", "norm": SymLogNorm(top / 1e3, vmin=-top, vmax=top)}
+            else:
+                values = values / 1e6
+                top = np.nanpercentile(values, 99)
+                unit = "MPa"
+                kwargs = {"cmap": "magma", "norm": LogNorm(top / 1e3, top)}
+        image = ax.imshow(values, origin="lower", extent=extent, interpolation="nearest",
+                          **kwargs)
+        ax.plot([-half, half], [0, 0], color="black", lw=2)
+        ax.set_title(title)
+        ax.set_xlabel("along strike (km)")
+        ax.set_aspect("equal")
+        fig.colorbar(image, ax=ax, shrink=0.8, label=unit)
+    axes[0, 0].set_ylabel("across strike (km)")
+    n, fault = len(fields.strikes), fields.fault
+    fig.suptitle(f"Vertical right-lateral fault, {2 * half:g} km x {fault['width_km']:g} km, "
+                 f"{fault['slip_m']:g} m slip; depth {fault['depth_km']:g} km; "
+                 f"averaged over {n} strike{'s' if n > 1 else ''}")
     return fig
 
 

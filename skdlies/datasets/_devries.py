@@ -15,6 +15,7 @@ aftershock patterns following large earthquakes", Nature 560, 632-634 (2018).
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,6 +43,7 @@ def load_devries(
     columns: Sequence[str] | None = None,
     chunk_size: int = 1_000_000,
     return_groups: bool = True,
+    lazy: bool = False,
 ) -> tuple[pd.DataFrame, np.ndarray | None] | pd.DataFrame:
     """Read DeVries et al. (2018) stress/aftershock cells into a DataFrame.
 
@@ -71,21 +73,31 @@ def load_devries(
         order (HDF5: alphabetical) and the label last.
     chunk_size : int, default=1_000_000
         Rows per read from an HDF5 dataset (bounds the temporary memory; the
-        CSV reader ignores it).
+        CSV reader ignores it). With ``lazy=True``: rows per partition.
     return_groups : bool, default=True
         If True, return ``(frame, groups)``; if False, only ``frame``.
+    lazy : bool, default=False
+        If True (needs ``pip install 'dask[dataframe]'``), read nothing but the
+        column names and lengths now and return a **dask** DataFrame (and dask
+        array of groups) that reads the rows when computed, for files larger
+        than memory. HDF5: one partition of ``chunk_size`` rows per block
+        (known divisions, the same ``RangeIndex``); CSV: one partition per file
+        (index restarting at 0 in each file). The values are those of the eager
+        read; the checks of the values run when a partition is computed.
+        The stress transformers of :mod:`skdlies.stress` transform such a frame
+        lazily, block by block.
 
     Returns
     -------
-    frame : pandas.DataFrame
+    frame : pandas.DataFrame or dask.dataframe.DataFrame
         One row per cell with a ``RangeIndex``. ``aftershocksyn`` is int8
-        (0/1); every other column is float64.
-    groups : ndarray of shape (n_rows,) or None
-        Only if ``return_groups``. The slip-distribution id of each row (str
-        ``EVENTTAG`` for CSV; the ``group`` dataset of an HDF5 file, as int64
-        or str). ``None`` for an HDF5 file without a ``group`` dataset, such as
-        the authors' files: they do not say which cell belongs to which
-        slip distribution.
+        (0/1); every other column is float64. A dask DataFrame if ``lazy``.
+    groups : ndarray or dask array of shape (n_rows,), or None
+        Only if ``return_groups`` (a dask array if ``lazy``; object dtype for
+        strings). The slip-distribution id of each row (str ``EVENTTAG`` for
+        CSV; the ``group`` dataset of an HDF5 file, as int64 or str). ``None``
+        for an HDF5 file without a ``group`` dataset, such as the authors'
+        files: they do not say which cell belongs to which slip distribution.
 
     Raises
     ------
@@ -108,6 +120,8 @@ def load_devries(
     >>> frame, groups = load_devries("csv_folder/")  # doctest: +SKIP
     >>> from sklearn.model_selection import GroupKFold
     >>> folds = GroupKFold(5).split(frame, groups=groups)  # doctest: +SKIP
+    >>> cells, groups = load_devries("big.h5", lazy=True, chunk_size=500_000)  # doctest: +SKIP
+    >>> MaxShear().transform(cells).compute()  # doctest: +SKIP
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive number of rows, got {chunk_size}.")
@@ -118,6 +132,8 @@ def load_devries(
         if not columns or len(set(columns)) != len(columns):
             raise ValueError(f"columns must be non-empty and free of duplicates, got {columns}.")
     files = _source_files(path)
+    if lazy:
+        return _load_lazy(files, columns, chunk_size, return_groups)
     if files[0].suffix.lower() == ".csv":
         arrays, groups = _read_csvs(files, columns)
     else:
@@ -358,6 +374,114 @@ def _read_csv(file: Path, columns: list[str] | None) -> dict[str, np.ndarray]:
         _check_values(f"DeVries file '{file}'", name, values)
         arrays[name] = values.astype(_dtype(name), copy=False)
     return arrays
+
+
+def _load_lazy(files: list[Path], columns: list[str] | None, chunk_size: int,
+               return_groups: bool):
+    """``load_devries(..., lazy=True)``: dask collections reading the rows when computed."""
+    try:
+        import dask
+        import dask.array as da
+        import dask.dataframe as dd
+    except ImportError as exc:
+        raise ImportError(
+            "load_devries(..., lazy=True) needs dask: pip install 'dask[dataframe]'."
+        ) from exc
+    if files[0].suffix.lower() == ".csv":
+        names = [_select(list(pd.read_csv(f, nrows=0, skipinitialspace=True).columns),
+                         columns, str(f)) for f in files]
+        for file, part in zip(files[1:], names[1:], strict=True):
+            if part != names[0]:
+                raise ValueError(
+                    f"DeVries file '{file}' has the columns {part}, but '{files[0]}' has "
+                    f"{names[0]}; pass columns= to read the common ones."
+                )
+        meta = _empty_frame(names[0], with_group=np.dtype(object))
+        both = dd.from_map(_csv_partition, files, wanted=columns, meta=meta,
+                           enforce_metadata=False)
+        frame = both.drop(columns=GROUP)
+        with warnings.catch_warnings():  # dask stores the tags as pyarrow strings
+            warnings.filterwarnings("ignore", "Dask currently has limited support",
+                                    UserWarning)
+            groups = both[GROUP].to_dask_array()
+        return (frame, groups) if return_groups else frame
+    file = files[0]
+    try:
+        with h5py.File(file, "r") as h5:
+            flat = [k for k, v in h5.items() if isinstance(v, h5py.Dataset) and v.ndim == 1]
+            names = _select([k for k in flat if k != GROUP], columns, str(file))
+            datasets = {name: h5[name] for name in names}
+            for name, ds in datasets.items():
+                if ds.dtype.kind not in "biuf":
+                    raise ValueError(f"DeVries file '{file}': dataset '{name}' has dtype "
+                                     f"{ds.dtype}, expected numbers.")
+            group_dtype = None
+            if GROUP in flat:
+                datasets[GROUP] = h5[GROUP]
+                string = h5py.check_string_dtype(h5[GROUP].dtype) is not None
+                group_dtype = np.dtype(object) if string else np.result_type(
+                    h5[GROUP].dtype, np.int64)
+            n_rows = _common_length(file, datasets)
+    except (OSError, KeyError, RuntimeError) as exc:
+        raise ValueError(
+            f"DeVries file '{file}' is corrupt or truncated (not a readable HDF5 file): {exc}"
+        ) from exc
+    starts = list(range(0, n_rows, chunk_size)) or [0]
+    bounds = [(start, min(start + chunk_size, n_rows)) for start in starts]
+    divisions = (*starts, max(n_rows - 1, 0))
+    frame = dd.from_map(_h5_partition, bounds, file=str(file), names=names,
+                        meta=_empty_frame(names), divisions=divisions, enforce_metadata=False)
+    if not return_groups:
+        return frame
+    groups = None
+    if group_dtype is not None:
+        read = dask.delayed(_h5_groups, pure=True)
+        groups = da.concatenate([
+            da.from_delayed(read(str(file), start, stop), shape=(stop - start,),
+                            dtype=group_dtype)
+            for start, stop in bounds
+        ])
+    return frame, groups
+
+
+def _empty_frame(names: Sequence[str], with_group: np.dtype | None = None) -> pd.DataFrame:
+    """The metadata of a lazy frame: its columns and dtypes, no rows."""
+    columns = {name: np.empty(0, _dtype(name)) for name in names}
+    if with_group is not None:
+        columns[GROUP] = np.empty(0, with_group)
+    return pd.DataFrame(columns)
+
+
+def _h5_partition(bounds: tuple[int, int], file: str, names: list[str]) -> pd.DataFrame:
+    """Rows ``start:stop`` of the named datasets, checked as the eager read checks them."""
+    start, stop = bounds
+    try:
+        with h5py.File(file, "r") as h5:
+            arrays = {}
+            for name in names:
+                chunk = h5[name][start:stop]
+                _check_values(f"DeVries file '{file}'", name, chunk, offset=start)
+                arrays[name] = chunk.astype(_dtype(name), copy=False)
+    except (OSError, KeyError, RuntimeError) as exc:
+        raise ValueError(
+            f"DeVries file '{file}' is corrupt or truncated (not a readable HDF5 file): {exc}"
+        ) from exc
+    return pd.DataFrame(arrays, index=pd.RangeIndex(start, stop), copy=False)
+
+
+def _h5_groups(file: str, start: int, stop: int) -> np.ndarray:
+    with h5py.File(file, "r") as h5:
+        ds = h5[GROUP]
+        string = h5py.check_string_dtype(ds.dtype) is not None
+        values = (ds.asstr() if string else ds)[start:stop]
+    return values.astype(object) if string else values.astype(np.int64)
+
+
+def _csv_partition(file: Path, wanted: list[str] | None) -> pd.DataFrame:
+    """One CSV file, checked, with its event tag as a ``group`` column."""
+    frame = pd.DataFrame(_read_csv(file, wanted), copy=False)
+    frame[GROUP] = pd.Series([_event_tag(file)] * len(frame), dtype=object)
+    return frame
 
 
 def _corrupt_csv(file: Path, exc: Exception) -> ValueError:

@@ -16,6 +16,7 @@ horizontally and ``layer_thickness_km`` vertically.
 
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -92,7 +93,15 @@ def label_cells(
     ------
     ValueError
         If the cell arrays differ in length or are off a regular grid, a size
-        is not positive, the window is reversed, or ``events`` lacks a column.
+        is not positive, the window is reversed, ``origin_time`` is not a time,
+        or ``events`` lacks a column.
+
+    Warns
+    -----
+    UserWarning
+        If ``events`` is empty, or its time span does not reach the window
+        (every label is then 0: a wrong catalog, or an origin time in another
+        zone or year).
     """
     centres = _as_centres(cells_x_km, cells_y_km, cells_z_km)
     sizes = np.array([cell_size_km, cell_size_km, layer_thickness_km], dtype=np.float64)
@@ -128,13 +137,40 @@ def _select_events(events: pd.DataFrame, origin_time: pd.Timestamp | str,
     start, end = (pd.Timedelta(w) for w in window)
     if end < start:
         raise ValueError(f"window end {end} is before its start {start}")
-    origin = _utc(pd.Timestamp(origin_time))
-    times = pd.to_datetime(events["time"])
+    try:
+        origin = pd.Timestamp(origin_time)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"origin_time {origin_time!r} is not a time: {exc}") from None
+    if origin is pd.NaT:
+        raise ValueError(f"origin_time {origin_time!r} is not a time (NaT)")
+    origin = _utc(origin)
+    try:
+        times = pd.to_datetime(events["time"])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"events column 'time' does not hold times: {exc}") from None
     times = times.dt.tz_localize("UTC") if times.dt.tz is None else times.dt.tz_convert("UTC")
+    _warn_if_uncovered(times, origin + start, origin + end)
     keep = np.array((times >= origin + start) & (times <= origin + end), dtype=bool)
     if min_magnitude is not None:
         keep &= events["magnitude"].to_numpy(np.float64) >= min_magnitude
     return events.loc[keep]
+
+
+def _warn_if_uncovered(times: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> None:
+    """Warn when the catalog cannot have events in [start, end]: it is empty or ends
+    before the window starts or starts after it ends (wrong catalog, or a time-zone
+    or origin-time mix-up); every cell would silently be labelled 0."""
+    if times.notna().sum() == 0:
+        warnings.warn("the catalog holds no events: every cell is labelled 0.",
+                      UserWarning, stacklevel=4)
+        return
+    first, last = times.min(), times.max()
+    if last < start or first > end:
+        warnings.warn(
+            f"the catalog spans {first} to {last}, outside the labelling window {start} to "
+            f"{end}: every cell is labelled 0 (wrong catalog or origin time?).",
+            UserWarning, stacklevel=4,
+        )
 
 
 def _utc(timestamp: pd.Timestamp) -> pd.Timestamp:
@@ -194,6 +230,10 @@ def project_events(catalog: pd.DataFrame, lat0: float, lon0: float, *,
     """
     if method not in ("auto", "aeqd", "equirectangular"):
         raise ValueError(f"method must be 'auto', 'aeqd' or 'equirectangular', got {method!r}")
+    missing = [c for c in ("latitude", "longitude") if c not in catalog.columns]
+    if missing:
+        raise ValueError(f"catalog lacks column(s) {missing}; need 'latitude' and 'longitude' "
+                         "(degrees), as read_catalog gives them")
     lat = catalog["latitude"].to_numpy(np.float64)
     lon = catalog["longitude"].to_numpy(np.float64)
     if method == "auto":

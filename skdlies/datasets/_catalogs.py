@@ -52,6 +52,8 @@ CATALOG_COLUMNS: tuple[str, ...] = ("time", "latitude", "longitude", "depth_km",
 CATALOG_FORMATS: tuple[str, ...] = ("auto", "comcat", "neic", "socal", "jma")
 
 _JST_OFFSET = pd.Timedelta(hours=9)
+#: A time of day that ends in a zone designator: ``Z``, ``UTC``, ``JST`` or ``+09:00``.
+_ZONE_SUFFIX = r"(?:\d[Zz]|\s*(?:UTC|GMT|JST)|[+-]\d\d:?\d\d)\s*$"
 
 # Source columns each format needs, by role.
 _SOURCE_COLUMNS: dict[str, dict[str, str]] = {
@@ -246,6 +248,16 @@ def _socal_time(table: _Table, names: dict[str, str]) -> pd.Series:
 def _jma_time(table: _Table, names: dict[str, str]) -> pd.Series:
     """UTC time from the JST ``date`` and ``time`` columns (fixed UTC+9)."""
     date, clock = table.column(names["date"]), table.column(names["time"])
+    zoned = clock.str.contains(_ZONE_SUFFIX, regex=True).to_numpy(dtype=bool)
+    bad_zone = np.flatnonzero(zoned)
+    if bad_zone.size:
+        i = bad_zone[0]
+        raise ValueError(
+            f"{table.path}, line {table.lines[i]}, column {names['time']!r}: {clock.iloc[i]!r} "
+            "carries a time zone, but a JMA catalog gives JST (UTC+9) times without a zone, "
+            "which skdlies converts to UTC; remove the zone suffix, or convert the file to "
+            f"the ComCat layout ({bad_zone.size} row(s) with a zone)"
+        )
     naive = pd.to_datetime(date + " " + clock, format="ISO8601", errors="coerce")
     bad = naive.isna().to_numpy()
     bad_date = bad & pd.to_datetime(date, format="ISO8601", errors="coerce").isna().to_numpy()

@@ -27,6 +27,25 @@ class SingularPointsWarning(UserWarning):
     """Observation points on a patch edge, where the stress is singular (returned as NaN)."""
 
 
+def check_elastic_moduli(mu: float, lam: float) -> None:
+    """Raise ValueError unless the Lame parameters describe a stable elastic solid.
+
+    The shear modulus ``mu`` must be positive and the bulk modulus
+    ``lam + 2 mu / 3`` too (both finite, Pa).
+    """
+    try:
+        mu_, lam_ = float(mu), float(lam)
+    except (TypeError, ValueError):
+        raise ValueError(f"mu and lam must be numbers (Pa), got {mu!r} and {lam!r}.") from None
+    if not (np.isfinite(mu_) and mu_ > 0):
+        raise ValueError(f"the shear modulus mu must be positive and finite (Pa), got {mu!r}.")
+    if not (np.isfinite(lam_) and 3 * lam_ + 2 * mu_ > 0):
+        raise ValueError(
+            f"lam must be finite with a positive bulk modulus lam + 2 mu / 3 (Pa); got "
+            f"lam={lam!r}, mu={mu!r}."
+        )
+
+
 def slip_vectors(strike: ArrayLike, dip: ArrayLike, rake: ArrayLike, slip: ArrayLike) -> np.ndarray:
     """Hanging-wall slip vectors (East, North, Up) of patches.
 
@@ -134,6 +153,7 @@ def halfspace_stress(
     """
     import cutde.halfspace as cutde_hs
 
+    check_elastic_moduli(mu, lam)
     points = np.ascontiguousarray(points, dtype=np.float64)
     corners = np.asarray(corners, dtype=np.float64)
     slip = np.asarray(slip, dtype=np.float64)
@@ -144,6 +164,9 @@ def halfspace_stress(
             f"corners must have shape (m, 4, 3) and slip (m, 3); got {corners.shape} and "
             f"{slip.shape}."
         )
+    for name, values in (("points", points), ("corners", corners), ("slip", slip)):
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"{name} hold NaN or infinity.")
     if np.any(points[:, 2] > 0) or np.any(corners[..., 2] > 0):
         raise ValueError("points and patches must lie in the half-space z <= 0 (z is Up).")
     tris = _triangles(corners)

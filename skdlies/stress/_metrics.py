@@ -317,6 +317,17 @@ def _cos_sin(degrees: float) -> tuple[float, float]:
     return float(np.cos(rad)), float(np.sin(rad))
 
 
+def _angle(name: str, value: float) -> float:
+    """``value`` as a finite float (degrees), or a ValueError naming ``name``."""
+    try:
+        angle = float(value)
+    except (TypeError, ValueError):
+        angle = np.nan
+    if not np.isfinite(angle) or isinstance(value, bool | str):
+        raise ValueError(f"{name} must be a finite angle in degrees, got {value!r}.")
+    return angle
+
+
 def fault_unit_vectors(strike: float, dip: float, rake: float
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Normal, slip and in-plane perpendicular unit vectors of a receiver fault (East, North, Up).
@@ -345,7 +356,16 @@ def fault_unit_vectors(strike: float, dip: float, rake: float
           relative to the footwall (the strike direction
           ``(sin(phi), cos(phi), 0)`` for rake 0);
         - ``p = n x d``, in the fault plane, perpendicular to the slip.
+
+    Raises
+    ------
+    ValueError
+        If an angle is not a finite number or ``dip`` is outside [0, 90].
     """
+    strike, dip, rake = (_angle(name, value) for name, value in
+                         (("strike", strike), ("dip", dip), ("rake", rake)))
+    if not 0 <= dip <= 90:
+        raise ValueError(f"dip must lie in [0, 90] degrees, got {dip!r}.")
     cs, ss = _cos_sin(strike)
     cd, sd = _cos_sin(dip)
     cr, sr = _cos_sin(rake)

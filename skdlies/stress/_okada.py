@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._halfspace import LAMBDA, MU, mask_singular
+from ._halfspace import LAMBDA, MU, check_elastic_moduli, mask_singular
 
 __all__ = ["okada_stress", "okada_stress_rake", "rake_to_components"]
 
@@ -160,11 +160,25 @@ def okada_stress(
     pts = np.ascontiguousarray(points, dtype=np.float64)
     if pts.ndim != 2 or pts.shape[1] != 3:
         raise ValueError(f"points must have shape (n, 3), got {pts.shape}.")
-    arrays = np.broadcast_arrays(*(
-        np.atleast_1d(np.asarray(a, dtype=np.float64)).ravel()
-        for a in (x_km, y_km, depth_km, strike, dip, length_km, width_km,
-                  strike_slip_m, dip_slip_m)
-    ))
+    check_elastic_moduli(mu, lam)
+    names = ("x_km", "y_km", "depth_km", "strike", "dip", "length_km", "width_km",
+             "strike_slip_m", "dip_slip_m")
+    values = [np.atleast_1d(np.asarray(a, dtype=np.float64)).ravel()
+              for a in (x_km, y_km, depth_km, strike, dip, length_km, width_km,
+                        strike_slip_m, dip_slip_m)]
+    try:
+        arrays = np.broadcast_arrays(*values)
+    except ValueError:
+        shapes = ", ".join(f"{name} {v.shape}" for name, v in zip(names, values, strict=True))
+        raise ValueError(
+            f"the patch arrays must have one value per patch (or a single value); got {shapes}."
+        ) from None
+    for name, v in zip(names, arrays, strict=True):
+        if not np.all(np.isfinite(v)):
+            first = np.flatnonzero(~np.isfinite(v))[0]
+            raise ValueError(f"{name} holds NaN or infinity (first at patch {first}).")
+    if not np.all(np.isfinite(pts)):
+        raise ValueError("points hold NaN or infinity.")
     x0, y0, dep, phi, delta, length, width, ss, ds = arrays
     if np.any(pts[:, 2] > 0) or np.any(dep < 0):
         raise ValueError("points must have z <= 0 (z Up) and patches depth_km >= 0.")

@@ -8,6 +8,16 @@ datasets
     MNIST (hash-checked download and cache) and the built-in 8x8 digits.
 plotting
     Figures: image grids, the VAE latent manifold and latent scatter plots.
+
+Functions
+---------
+save, load
+    Write a fitted network to a safetensors file and read it back, without pickle.
 """
 
 __version__ = "0.1.0"
+
+# light: _persistence imports torch and safetensors on first call only
+from ._persistence import load, save
+
+__all__ = ["__version__", "load", "save"]

@@ -4,11 +4,19 @@ A skdlies estimator is a plain scikit-learn estimator: ``__init__`` stores the
 hyperparameters and ``fit`` validates the data, seeds PyTorch from
 ``random_state``, builds a :class:`skdlies._skorch.FastNet` and trains it. The
 fitted skorch net is kept as ``net_`` (history, callbacks, checkpoints).
+
+``partial_fit`` trains one epoch per call. The seed is drawn from
+``random_state`` once, on the first call, and PyTorch's generator state is
+carried from one call to the next (``_torch_rng_state_``), so ``k`` calls train
+exactly like ``fit`` with ``max_epochs=k``. Each finished epoch is snapshotted
+(:class:`skdlies._skorch.EpochSnapshot`): a ``KeyboardInterrupt`` in the middle
+of an epoch rolls the net back to the last finished one.
 """
 
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -20,11 +28,20 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from ._skorch import FastNet, ValidationSplit
+from ._skorch import (
+    EpochSnapshot,
+    FastNet,
+    ValidationSplit,
+    capture_training_state,
+    get_rng_state,
+    restore_training_state,
+    rng_state,
+)
 
 __all__ = [
     "INFERENCE_BATCH_SIZE",
     "BaseNeuralEstimator",
+    "TrainingInterruptedWarning",
     "check_layer_sizes",
     "resolve_optimizer",
     "torch_seed",
@@ -32,6 +49,13 @@ __all__ = [
 
 #: Batch size used for inference (transform, predict); it bounds memory, not results.
 INFERENCE_BATCH_SIZE = 4096
+
+#: Name of the :class:`~skdlies._skorch.EpochSnapshot` callback in every skdlies net.
+SNAPSHOT_CALLBACK = "skdlies_epoch_snapshot"
+
+
+class TrainingInterruptedWarning(UserWarning):
+    """Training stopped by a ``KeyboardInterrupt`` (Ctrl-C) in the middle of an epoch."""
 
 
 @contextmanager
@@ -81,8 +105,11 @@ def check_layer_sizes(sizes, name: str = "hidden_layer_sizes") -> tuple[int, ...
 class BaseNeuralEstimator(BaseEstimator):
     """Base class of the skdlies network estimators.
 
-    Subclasses implement ``_build_module(X)`` and ``_build_criterion()`` and call
-    :meth:`_fit_net`. The training hyperparameters below are shared by all.
+    Subclasses implement ``_build_module(X)`` and ``_build_criterion()``; their
+    ``fit`` validates the data and calls :meth:`_fit_net`, their ``partial_fit``
+    calls :meth:`_partial_fit_net` (seeding, one epoch per call, interrupts and
+    the generator state carried between calls are handled here). The training
+    hyperparameters below are shared by all.
 
     Parameters
     ----------
@@ -166,10 +193,17 @@ class BaseNeuralEstimator(BaseEstimator):
         """Extra keyword arguments of the skorch net (e.g. another batch iterator)."""
         return {}
 
-    def _make_net(self, X: np.ndarray) -> FastNet:
+    def _make_net(self, X: np.ndarray, seed: int | None = None) -> FastNet:
+        """The skorch net for data like ``X`` (only its shape is used); not initialised.
+
+        ``seed`` seeds the validation split, which then draws from a generator of
+        its own (the same split at every ``partial_fit`` call).
+        """
         optimizer = resolve_optimizer(self.optimizer)
         params = {**self._default_optimizer_params(optimizer), **(self.optimizer_params or {})}
         optimizer_params = {f"optimizer__{key}": value for key, value in params.items()}
+        # the snapshot comes first so that it records an epoch before EarlyStopping ends the run
+        callbacks = [(SNAPSHOT_CALLBACK, EpochSnapshot()), *(copy.deepcopy(self.callbacks) or [])]
         return FastNet(
             module=self._build_module(X),
             criterion=self._build_criterion(),
@@ -179,21 +213,82 @@ class BaseNeuralEstimator(BaseEstimator):
             batch_size=self.batch_size,
             train_split=(
                 None if self.validation_fraction is None
-                else ValidationSplit(self.validation_fraction)
+                else ValidationSplit(self.validation_fraction, seed)
             ),
-            callbacks=copy.deepcopy(self.callbacks) or None,
+            callbacks=callbacks,
             device=self.device,
             verbose=self.verbose,
             **optimizer_params,
             **self._net_params(),
         )
 
-    def _fit_net(self, X: np.ndarray, y=None) -> None:
-        """Build ``net_`` under a seed drawn from ``random_state`` and train it."""
+    def _on_net_built(self) -> None:
+        """Set fitted attributes that come from the new module (e.g. ``n_components_``)."""
+
+    def _init_net(self, X: np.ndarray) -> None:
+        """Build and initialise ``net_`` under a seed drawn (once) from ``random_state``."""
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         with torch_seed(seed, self.device):
-            self.net_ = self._make_net(X)
-            self.net_.fit(X, y)
+            self.net_ = self._make_net(X, seed)
+            self.net_.initialize()
+            self._torch_rng_state_ = get_rng_state(self.device)
+        self._seed_ = seed
+        self._on_net_built()
+
+    def _fit_net(self, X: np.ndarray, y=None) -> None:
+        """Build ``net_`` under a seed drawn from ``random_state`` and train ``max_epochs``."""
+        self._init_net(X)
+        self._train_net(X, y, self.max_epochs, continued=False)
+
+    def _partial_fit_net(self, X: np.ndarray, y=None, *, first: bool) -> None:
+        """One more epoch on ``X``; the ``first`` call builds the net as ``fit`` does."""
+        if first:
+            self._init_net(X)
+        self._train_net(X, y, 1, continued=not first)
+
+    def _is_first_partial_fit(self) -> bool:
+        return not hasattr(self, "net_")
+
+    def _train_net(self, X: np.ndarray, y, epochs: int, *, continued: bool) -> None:
+        """Train ``epochs`` epochs from the carried generator state; handle interrupts.
+
+        A ``KeyboardInterrupt`` in the middle of an epoch (skorch stops its loop
+        silently) rolls the net back to the last finished epoch, or to the state
+        before this call, with a :class:`TrainingInterruptedWarning`. If no epoch
+        of a new net finished, the estimator is left unfitted.
+        """
+        net = self.net_
+        snapshot = dict(net.callbacks_)[SNAPSHOT_CALLBACK]
+        with rng_state(self._torch_rng_state_, self.device, self._seed_):
+            snapshot.start(capture_training_state(net) if continued else None)
+            # ``epochs`` reaches skorch's fit_loop through partial_fit's fit parameters
+            net.partial_fit(X, y, epochs=epochs)
+        state, interrupted = snapshot.state, snapshot.in_epoch
+        snapshot.start(None)  # drop the copies: the fitted estimator keeps one set of weights
+        if state is None:
+            self._unfit()
+            warnings.warn(
+                f"{type(self).__name__} training was interrupted (KeyboardInterrupt) before "
+                "its first epoch finished; the estimator is not fitted.",
+                TrainingInterruptedWarning,
+                stacklevel=3,
+            )
+            return
+        if interrupted:
+            restore_training_state(net, state)
+            warnings.warn(
+                f"{type(self).__name__} training was interrupted (KeyboardInterrupt) during "
+                f"epoch {state.n_epochs + 1}; the estimator keeps the weights of the last "
+                f"finished epoch ({state.n_epochs}). Call partial_fit to continue.",
+                TrainingInterruptedWarning,
+                stacklevel=3,
+            )
+        self._torch_rng_state_ = state.rng
+
+    def _unfit(self) -> None:
+        """Remove every fitted attribute (those ending in ``_``)."""
+        for name in [k for k in vars(self) if k.endswith("_") and not k.endswith("__")]:
+            delattr(self, name)
 
     # -- inference ----------------------------------------------------------------------------
 

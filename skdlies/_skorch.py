@@ -9,14 +9,30 @@ every batch is a single indexing operation.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import Callback
 
-__all__ = ["BalancedBatchIterator", "BatchIterator", "FastNet", "TensorDataset", "ValidationSplit"]
+__all__ = [
+    "BalancedBatchIterator",
+    "BatchIterator",
+    "EpochSnapshot",
+    "FastNet",
+    "TensorDataset",
+    "TrainingState",
+    "ValidationSplit",
+    "capture_training_state",
+    "get_rng_state",
+    "restore_training_state",
+    "rng_state",
+]
 
 
 class TensorDataset(torch.utils.data.Dataset):
@@ -144,10 +160,15 @@ class ValidationSplit:
     ----------
     fraction : float
         Fraction of samples in the validation set, in (0, 1).
+    seed : int or None
+        Seed of a generator private to the split: the same data give the same
+        split at every call (every ``partial_fit``) and PyTorch's global stream
+        is not consumed. ``None``: draw from the global generator.
     """
 
-    def __init__(self, fraction: float) -> None:
+    def __init__(self, fraction: float, seed: int | None = None) -> None:
         self.fraction = fraction
+        self.seed = seed
 
     def __call__(self, dataset: TensorDataset, y=None, **fit_params):
         n = len(dataset)
@@ -157,7 +178,11 @@ class ValidationSplit:
                 f"validation_fraction={self.fraction} leaves no training or no validation "
                 f"samples out of {n}."
             )
-        order = torch.randperm(n, device=dataset.X.device)
+        device = dataset.X.device
+        generator = None
+        if self.seed is not None:
+            generator = torch.Generator(device=device).manual_seed(self.seed)
+        order = torch.randperm(n, device=device, generator=generator)
         return dataset.subset(order[n_valid:]), dataset.subset(order[:n_valid])
 
 
@@ -187,3 +212,106 @@ class FastNet(NeuralNet):
         if isinstance(X, np.ndarray) and not X.flags.writeable:
             X = X.copy()  # torch cannot wrap read-only (e.g. memory-mapped) arrays
         return TensorDataset(X, y, device=self.device)
+
+
+# -- the random and trainable state of a net, for resumable and interruptible training ----------
+
+
+def _rng_devices(device: str | torch.device) -> list[torch.device]:
+    device = torch.device(device)
+    return [device] if device.type == "cuda" else []
+
+
+def get_rng_state(device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
+    """PyTorch's generator states that training on ``device`` draws from.
+
+    Returns
+    -------
+    state : dict
+        ``{"cpu": ByteTensor}``, plus ``"cuda"`` when ``device`` is a CUDA device.
+    """
+    state = {"cpu": torch.get_rng_state()}
+    for dev in _rng_devices(device):
+        state["cuda"] = torch.cuda.get_rng_state(dev)
+    return state
+
+
+@contextmanager
+def rng_state(
+    state: dict[str, torch.Tensor], device: str | torch.device = "cpu", seed: int = 0
+) -> Iterator[None]:
+    """Run the block from the generator ``state``; the caller's generators are restored on exit.
+
+    A CUDA state missing from ``state`` (a model saved from the CPU) is seeded with ``seed``.
+    """
+    devices = _rng_devices(device)
+    with torch.random.fork_rng(devices=devices):
+        torch.set_rng_state(state["cpu"])
+        for dev in devices:
+            if "cuda" in state:
+                torch.cuda.set_rng_state(state["cuda"], dev)
+            else:
+                with torch.cuda.device(dev):
+                    torch.cuda.manual_seed(seed)
+        yield
+
+
+@dataclass
+class TrainingState:
+    """A copy of everything training changes: weights, optimizer moments, generators, epochs."""
+
+    module: dict[str, torch.Tensor]
+    optimizers: dict[str, dict]
+    rng: dict[str, torch.Tensor]
+    n_epochs: int
+
+
+def capture_training_state(net: NeuralNet) -> TrainingState:
+    """Copy the state of ``net`` (its module's weights, its optimizers, PyTorch's generators)."""
+    module = {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
+    optimizers = {
+        name: copy.deepcopy(getattr(net, name + "_").state_dict()) for name in net._optimizers
+    }
+    return TrainingState(module, optimizers, get_rng_state(net.device), len(net.history))
+
+
+def restore_training_state(net: NeuralNet, state: TrainingState) -> None:
+    """Put ``net`` back into ``state``: weights, optimizers and the epochs of its history.
+
+    The generator states are not touched: the caller keeps ``state.rng`` for the next run.
+    """
+    net.module_.load_state_dict(state.module)
+    for name, optimizer_state in state.optimizers.items():
+        getattr(net, name + "_").load_state_dict(optimizer_state)
+    while len(net.history) > state.n_epochs:
+        net.history.pop()
+
+
+class EpochSnapshot(Callback):
+    """Keep a :class:`TrainingState` of the last finished epoch.
+
+    skorch stops its fit loop silently on ``KeyboardInterrupt`` (Ctrl-C, or
+    skorch's ``EarlyStopping``). With this callback the estimator can tell an
+    interrupt in the middle of an epoch (``in_epoch`` is still true) from a
+    normal end, and roll the net back to the end of the last finished epoch.
+    One copy of the weights and optimizer state per epoch: cheap next to the
+    epoch itself, which reads and writes all of them once per batch.
+
+    It must come before callbacks that raise ``KeyboardInterrupt`` at the end of
+    an epoch (``EarlyStopping``), so that the finished epoch is recorded first.
+    """
+
+    def __init__(self) -> None:
+        self.start(None)
+
+    def start(self, state: TrainingState | None) -> None:
+        """Begin a run whose last finished state is ``state`` (``None``: a fresh net)."""
+        self.state = state
+        self.in_epoch = False
+
+    def on_epoch_begin(self, net, **kwargs) -> None:
+        self.in_epoch = True
+
+    def on_epoch_end(self, net, **kwargs) -> None:
+        self.state = capture_training_state(net)
+        self.in_epoch = False

@@ -176,6 +176,63 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
         self._fit_net(X, y_index.astype(np.float32))
         return self
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None):
+        """Train one more epoch on ``(X, y)`` (online or resumed training).
+
+        As scikit-learn's ``SGDClassifier``: the first call needs ``classes``
+        (the two labels; a batch need not hold both) and builds the network as
+        :meth:`fit` does; later calls check the width of ``X`` and that ``y``
+        holds only known labels. ``k`` calls on the same data under an int
+        ``random_state`` give exactly the weights of ``fit`` with
+        ``max_epochs=k``; after :meth:`fit`, a call trains one more epoch.
+        Hyperparameters are read on the first call only.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (2,), default=None
+            Both labels. Required on the first call; if given later, it must
+            equal ``classes_``.
+
+        Returns
+        -------
+        self
+        """
+        first = self._is_first_partial_fit()
+        if first and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit (the two labels, "
+                "e.g. classes=[0, 1])."
+            )
+        if classes is not None:
+            classes = np.unique(classes)
+            if first:
+                if len(classes) != 2:
+                    raise ValueError(
+                        f"AftershockNet is a binary classifier: classes must hold 2 labels, got "
+                        f"{classes.tolist()}."
+                    )
+            elif not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"classes={classes.tolist()} is not the same as on the first call to "
+                    f"partial_fit, was {self.classes_.tolist()}."
+                )
+        X, y = validate_data(self, X, y, dtype=np.float32, reset=first)
+        check_classification_targets(y)
+        known = classes if first else self.classes_
+        unknown = np.setdiff1d(y, known)
+        if len(unknown):
+            raise ValueError(
+                f"y holds labels {unknown.tolist()} that are not in classes {known.tolist()}."
+            )
+        if first:
+            self.classes_ = classes
+        y_index = np.searchsorted(self.classes_, y).astype(np.float32)
+        self._partial_fit_net(X, y_index, first=first)
+        return self
+
     def decision_function(self, X) -> np.ndarray:
         """Logit of the positive class for each row (float32, shape (n_samples,))."""
         check_is_fitted(self, "net_")

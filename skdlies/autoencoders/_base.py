@@ -82,8 +82,48 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         X = self._validate_X(X, reset=True)
         self._resolve_output(X)
         self._fit_net(X)
-        self.n_components_ = self.net_.module_.n_components
         return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train one more epoch on ``X`` (online or resumed training).
+
+        The first call validates ``X`` and builds the network as :meth:`fit`
+        does (``loss="auto"`` and the noise range are resolved from this first
+        ``X``); later calls check that ``X`` has the same width. ``k`` calls on
+        the same data under an int ``random_state`` give exactly the weights of
+        ``fit`` with ``max_epochs=k``; after :meth:`fit`, a call trains one more
+        epoch. Hyperparameters are read on the first call only.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self
+        """
+        first = self._is_first_partial_fit()
+        X = self._validate_X(X, reset=first)
+        if first:
+            self._resolve_output(X)
+        elif self._needs_unit_interval() and not in_unit_interval(X):
+            raise ValueError(
+                f"This {type(self).__name__} was trained with a loss for data in [0, 1]; X has "
+                f"values in [{X.min():.4g}, {X.max():.4g}]."
+            )
+        self._partial_fit_net(X, first=first)
+        return self
+
+    def _needs_unit_interval(self) -> bool:
+        """Whether the fitted training objective only takes data in [0, 1]."""
+        return self.loss_ == "bce"
+
+    def _on_net_built(self) -> None:
+        self.n_components_ = self.net_.module_.n_components
 
     def transform(self, X) -> np.ndarray:
         """Encode ``X``.

@@ -109,6 +109,9 @@ class VariationalAutoencoder(BaseAutoencoder):
             )
         self.likelihood_ = likelihood
 
+    def _needs_unit_interval(self) -> bool:
+        return self.likelihood_ == "bernoulli"
+
     def _build_module(self, X):
         return VAE(
             n_features=X.shape[1],

@@ -14,10 +14,14 @@ from sklearn.utils import Bunch
 
 from ._home import _make_bunch, _subset_parts, get_data_home
 
-__all__ = ["MNIST_SHA256", "MNIST_URL", "DownloadError", "load_mnist"]
+__all__ = ["DOWNLOAD_TIMEOUT", "MNIST_SHA256", "MNIST_URL", "DownloadError", "load_mnist"]
 
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+#: Seconds to wait for the server to accept the connection, and then for each further
+#: piece of the file: a server that stops answering fails the download after this long
+#: instead of hanging. Read at each call.
+DOWNLOAD_TIMEOUT = 30.0
 _FNAME = "mnist.npz"
 _KEYS = ("x_train", "y_train", "x_test", "y_test")
 _IMAGE_SHAPE = (28, 28)
@@ -50,7 +54,9 @@ def load_mnist(
     Without ``path``, the Keras file ``mnist.npz`` (about 11 MB) is taken from
     the cache folder (see :func:`get_data_home`) or downloaded there from
     ``MNIST_URL``; both the cached and the downloaded file are checked against
-    ``MNIST_SHA256``, and a download that fails the check is never kept.
+    ``MNIST_SHA256``, and a download that fails the check is never kept. A
+    server that stops answering for ``DOWNLOAD_TIMEOUT`` seconds fails the
+    download (no partial file is kept either).
 
     Parameters
     ----------
@@ -86,7 +92,8 @@ def load_mnist(
         If ``path`` does not exist, or the file is not cached and
         ``download_if_missing`` is False.
     DownloadError
-        If the download fails (network, HTTP error or SHA-256 mismatch).
+        If the download fails (network, HTTP error, a server silent for
+        ``DOWNLOAD_TIMEOUT`` seconds, or SHA-256 mismatch).
 
     Examples
     --------
@@ -136,17 +143,21 @@ def _cached_file(data_home: str | os.PathLike[str] | None, download_if_missing: 
                 "Delete it, or call with download_if_missing=True to download it again."
             )
         return file
+    timeout = DOWNLOAD_TIMEOUT
     try:
         fetched = pooch.retrieve(
             url=url,
             known_hash="sha256:" + sha256,
             fname=_FNAME,
             path=home,
-            progressbar=False,
+            downloader=pooch.HTTPDownloader(progressbar=False, timeout=timeout),
         )
     except (OSError, ValueError) as exc:  # requests errors are OSErrors; hash mismatch ValueError
+        reason = str(exc).rstrip(".")
+        if "timed out" in reason.lower():
+            reason += f" (the server sent nothing for {timeout:g} s: DOWNLOAD_TIMEOUT)"
         raise DownloadError(
-            f"Could not download MNIST from {url} into '{home}': {str(exc).rstrip('.')}. "
+            f"Could not download MNIST from {url} into '{home}': {reason}. "
             "If you have a copy of mnist.npz, pass path= to it (or put it in that folder)."
         ) from exc
     return Path(fetched)

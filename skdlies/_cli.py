@@ -75,7 +75,7 @@ def _aftershock_build(args: argparse.Namespace) -> None:
     files = sorted(Path(args.srcmod).glob("*.fsp"))[: args.limit]
     if not files:
         raise FileNotFoundError(f"no *.fsp file in {args.srcmod}")
-    catalog = pd.concat([read_catalog(c) for c in args.catalog], ignore_index=True)
+    catalogs = [read_catalog(c) for c in args.catalog]
 
     def origin(model):
         try:
@@ -83,7 +83,7 @@ def _aftershock_build(args: argparse.Namespace) -> None:
         except ValueError:
             return None
 
-    status = build_dataset(files, args.out, catalog=catalog.sort_values("time"),
+    status = build_dataset(files, args.out, catalog=catalogs,
                            origin_times=origin, min_magnitude=args.min_magnitude,
                            progress=not args.quiet and sys.stderr.isatty())
     counts = pd.Series(list(status.values())).value_counts()

@@ -1,6 +1,7 @@
 """Aftershock-location forecasting after DeVries et al. (2018, Nature 560:632)."""
 
 from ._build import build_dataset, build_event, cutde_engine, okada_engine, receiver_plane
+from ._coverage import CatalogCoverage
 from ._evaluation import compare_scorers, group_roc_auc, merged_roc_auc
 from ._grid import grid_cells
 from ._idealized import (
@@ -15,6 +16,7 @@ from ._plots import plot_roc_curves, plot_score_map, plot_strike_averaged_maps
 
 __all__ = [
     "AftershockNet",
+    "CatalogCoverage",
     "CellLabels",
     "StrikeAveragedFields",
     "build_dataset",

@@ -20,6 +20,7 @@ from ..stress import (
     patch_corners,
     slip_vectors,
 )
+from ._coverage import CatalogCoverage, covering_events
 from ._grid import grid_cells
 from ._labels import label_cells, project_events
 
@@ -140,7 +141,7 @@ def build_dataset(
     fsp_files: Sequence[str | os.PathLike],
     out: str | os.PathLike,
     *,
-    catalog: pd.DataFrame | None = None,
+    catalog: pd.DataFrame | Sequence[pd.DataFrame] | None = None,
     origin_times: Callable[[SlipModel], pd.Timestamp | None] | None = None,
     engine: Engine = okada_engine,
     min_magnitude: float | None = None,
@@ -159,8 +160,13 @@ def build_dataset(
         SRCMOD FSP files.
     out : path
         The h5 file to write (:func:`skdlies.datasets.load_devries` reads it).
-    catalog : pandas.DataFrame, optional
-        Events (UTC) for the labels; without it, all labels are 0.
+    catalog : pandas.DataFrame or sequence of them, optional
+        Catalogs (:func:`skdlies.datasets.read_catalog`, UTC) for the labels.
+        A model is labelled from the events of every catalog that covers its
+        aftershock window in time and space (:class:`CatalogCoverage`: the span
+        and bounding box of the catalog's own events); a model that no catalog
+        covers is skipped, since its labels would be 0 for want of data, not of
+        aftershocks. Without a catalog, every label is 0.
     origin_times : callable, optional
         ``model -> origin time (UTC)`` or None when unknown (the model is then
         skipped); needed with ``catalog``.
@@ -173,28 +179,39 @@ def build_dataset(
     -------
     dict
         ``tag -> status`` ("built", "resumed", or "skipped: <why>" for a model
-        without an origin time or with an unusable geometry).
+        without an origin time, not covered by any catalog, or with an unusable
+        geometry).
     """
     out = Path(out)
     parts = out.with_name(out.name + ".parts")
     parts.mkdir(parents=True, exist_ok=True)
     status: dict[str, str] = {}
     done: list[Path] = []
+    if isinstance(catalog, pd.DataFrame):
+        catalog = [catalog]
+    catalogs = [(c, CatalogCoverage.from_events(c)) for c in catalog or [] if len(c)]
+    if catalog is not None and not catalogs:
+        raise ValueError("Every catalog given is empty: no cell could be labelled.")
     for file in tqdm(list(fsp_files), disable=not progress, desc="slip models", unit="model"):
         model = read_fsp(file)
+        events = origin = None
+        if catalogs:  # decided before resuming, so a rerun applies the same rule
+            origin = origin_times(model) if origin_times is not None else None
+            if origin is None:
+                status[model.tag] = "skipped: no origin time"
+                continue
+            lat, lon, _ = model.hypocentre
+            events = covering_events(catalogs, pd.Timestamp(origin), lat, lon)
+            if events is None:
+                status[model.tag] = "skipped: no catalog covers the year after the origin"
+                continue
         part = parts / f"{model.tag}.h5"
         if part.exists():
             status[model.tag] = "resumed"
             done.append(part)
             continue
-        origin = None
-        if catalog is not None:
-            origin = origin_times(model) if origin_times is not None else None
-            if origin is None:
-                status[model.tag] = "skipped: no origin time"
-                continue
         try:
-            frame = build_event(model, catalog, origin, engine=engine,
+            frame = build_event(model, events, origin, engine=engine,
                                 min_magnitude=min_magnitude)
         except ValueError as exc:  # one unusable model must not stop a long build
             status[model.tag] = f"skipped: {exc}"

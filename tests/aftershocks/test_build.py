@@ -37,12 +37,18 @@ def model(tag="s2001TESTxx01DOEx", slip=(1.0, 2.0)):
 
 
 def catalog():
-    """An aftershock 10 km north of the fault's end, one too early, one too small."""
+    """An aftershock 10 km north of the fault's end, one too early, one too small.
+
+    Two distant events outside the window, before and after, make the catalog
+    cover the mainshock's year and place (see CatalogCoverage).
+    """
     return pd.DataFrame({
-        "time": pd.to_datetime(["2001-03-14 10:00:00.5", "2001-03-20 00:00:00.0",
-                                "2001-04-01 00:00:00.0"], utc=True),
-        "latitude": [35.045 + 15 / 111.2] * 3, "longitude": [-117.0] * 3,
-        "depth_km": [7.0] * 3, "magnitude": [4.0, 4.0, 2.0],
+        "time": pd.to_datetime(["2000-01-01 00:00:00.0", "2001-03-14 10:00:00.5",
+                                "2001-03-20 00:00:00.0", "2001-04-01 00:00:00.0",
+                                "2003-01-01 00:00:00.0"], utc=True),
+        "latitude": [34.0] + [35.045 + 15 / 111.2] * 3 + [36.0],
+        "longitude": [-118.0] + [-117.0] * 3 + [-116.0],
+        "depth_km": [7.0] * 5, "magnitude": [4.0, 4.0, 4.0, 2.0, 4.0],
     })
 
 
@@ -128,6 +134,26 @@ def test_models_without_origin_are_skipped(tmp_path, monkeypatch):
         build_dataset(["a.fsp"], tmp_path / "d.h5", catalog=catalog(),
                       origin_times=lambda m: None, progress=False)
     assert not (tmp_path / "d.h5").exists()
+
+
+def test_models_no_catalog_covers_are_skipped(tmp_path, monkeypatch):
+    from skdlies.aftershocks import _build
+
+    models = {"a": model(tag="s2001COVERED"), "b": model(tag="s1985EARLY")}
+    monkeypatch.setattr(_build, "read_fsp", models.get)
+    monkeypatch.setattr(_build, "grid_cells", lambda c, **k: _grid_small(c))
+    origins = {"s2001COVERED": ORIGIN, "s1985EARLY": pd.Timestamp("1985-01-01", tz="UTC")}
+    short = catalog().iloc[:4]  # ends 2001-04-01: does not cover the year after ORIGIN
+    status = build_dataset(["a", "b"], tmp_path / "d.h5", catalog=[short, catalog()],
+                           origin_times=lambda m: origins[m.tag], progress=False)
+    assert status == {"s2001COVERED": "built",
+                      "s1985EARLY": "skipped: no catalog covers the year after the origin"}
+    # labels come from the covering catalog only: its two events in the window
+    frame, _ = load_devries(tmp_path / "d.h5")
+    assert frame["count"].sum() == 2
+    with pytest.raises(ValueError, match="No slip model could be built"):
+        build_dataset(["a"], tmp_path / "e.h5", catalog=short, origin_times=lambda m: ORIGIN,
+                      progress=False)
 
 
 def _grid_small(corners_xy):

@@ -354,7 +354,7 @@ def load(path: str | os.PathLike[str], device: str = "cpu"):
     except (RuntimeError, ValueError, KeyError) as exc:
         raise ValueError(
             f"{path}: the saved weights do not fit the {cls.__name__} its parameters describe "
-            f"(was the file edited?): {exc}"
+            f"(was the file edited?): {' '.join(str(exc).split())}"
         ) from None
     if metadata.get("history") is not None:
         net.history = History(metadata["history"])

@@ -1,0 +1,170 @@
+"""partial_fit: one epoch per call, exactly like fit, and resumable from a saved file."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+
+import skdlies
+from skdlies.aftershocks import AftershockNet
+from skdlies.autoencoders import ConvAutoencoder, DenseAutoencoder, VariationalAutoencoder
+
+SMALL = {"batch_size": 50, "random_state": 0}
+
+ESTIMATORS = {
+    "dense-denoising": DenseAutoencoder((16,), 4, noise_std=0.3, **SMALL),
+    "dense-validation": DenseAutoencoder((16,), 4, validation_fraction=0.2, **SMALL),
+    "conv": ConvAutoencoder(filters=(4,), **SMALL),
+    "vae": VariationalAutoencoder(2, (16,), **SMALL),
+    "aftershocknet": AftershockNet((8, 8), dropout=0.3, lr=0.5, **SMALL),
+    "aftershocknet-balanced": AftershockNet((8,), balanced_batches=True, **SMALL),
+}
+
+
+@pytest.fixture(scope="module")
+def data(digits):
+    X = np.ascontiguousarray(digits[0][:200])
+    rng = np.random.default_rng(1)
+    Xc = rng.normal(size=(200, 6)).astype(np.float32)
+    yc = (Xc[:, 0] + 0.5 * rng.normal(size=200) > 0.8).astype(int)
+    return X, Xc, yc
+
+
+def _args(est, data):
+    X, Xc, yc = data
+    return (Xc, yc) if isinstance(est, AftershockNet) else (X,)
+
+
+def _first_kwargs(est):
+    return {"classes": [0, 1]} if isinstance(est, AftershockNet) else {}
+
+
+def _weights(est) -> list[np.ndarray]:
+    return [p.detach().numpy().copy() for p in est.net_.module_.parameters()]
+
+
+def _same_weights(a, b) -> bool:
+    """Whether two fitted estimators have bit-identical weights."""
+    return all(np.array_equal(x, y) for x, y in zip(_weights(a), _weights(b), strict=True))
+
+
+def _assert_same_weights(a, b):
+    assert _same_weights(a, b)
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_partial_fit_twice_equals_fit_two_epochs(name, data):
+    proto = ESTIMATORS[name]
+    args = _args(proto, data)
+    fitted = clone(proto).set_params(max_epochs=2).fit(*args)
+    online = clone(proto)
+    online.partial_fit(*args, **_first_kwargs(online))
+    assert len(online.net_.history) == 1
+    online.partial_fit(*args)
+    assert len(online.net_.history) == 2
+    _assert_same_weights(fitted, online)
+    # and the weights did change on the second call: the test can fail
+    first_only = clone(proto).partial_fit(*args, **_first_kwargs(proto))
+    assert not _same_weights(first_only, online)
+
+
+@pytest.mark.parametrize("name", ["dense-denoising", "vae", "aftershocknet"])
+def test_partial_fit_after_fit_trains_one_more_epoch(name, data):
+    proto = ESTIMATORS[name]
+    args = _args(proto, data)
+    two = clone(proto).set_params(max_epochs=2).fit(*args)
+    one_plus_one = clone(proto).set_params(max_epochs=1).fit(*args).partial_fit(*args)
+    _assert_same_weights(two, one_plus_one)
+
+
+def test_partial_fit_does_not_touch_the_global_generator(data):
+    torch.manual_seed(3)
+    expected = torch.rand(3)
+    torch.manual_seed(3)
+    est = clone(ESTIMATORS["dense-denoising"]).partial_fit(data[0])
+    est.partial_fit(data[0])
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_first_call_sets_the_fitted_attributes(data):
+    X = data[0]
+    frame = pd.DataFrame(X, columns=[f"p{i}" for i in range(64)])
+    est = clone(ESTIMATORS["conv"]).partial_fit(frame)
+    assert est.n_features_in_ == 64 and est.image_shape_ == (8, 8)
+    assert est.feature_names_in_.tolist() == list(frame.columns)
+    assert est.n_components_ == 4 * 4 * 4 and est.loss_ == "bce"
+    assert est.transform(frame).shape == (200, 64)
+
+
+@pytest.mark.parametrize("name", ["dense-denoising", "aftershocknet"])
+def test_later_calls_check_the_width(name, data):
+    proto = ESTIMATORS[name]
+    X, *rest = _args(proto, data)
+    est = clone(proto).partial_fit(X, *rest, **_first_kwargs(proto))
+    with pytest.raises(ValueError, match=f"X has {X.shape[1] - 1} features"):
+        est.partial_fit(X[:, :-1], *rest)
+
+
+def test_later_calls_keep_the_data_range_of_the_loss(data):
+    est = clone(ESTIMATORS["vae"]).partial_fit(data[0])
+    with pytest.raises(ValueError, match=r"loss for data in \[0, 1\]"):
+        est.partial_fit(data[0] * 2)
+
+
+def test_aftershocknet_partial_fit_follows_sgdclassifier(data):
+    _, Xc, yc = data
+    est = clone(ESTIMATORS["aftershocknet"])
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        est.partial_fit(Xc, yc)
+    with pytest.raises(ValueError, match="classes must hold 2 labels"):
+        est.partial_fit(Xc, yc, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match=r"labels \[7\] that are not in classes \[0, 1\]"):
+        est.partial_fit(Xc, np.where(yc == 1, 7, 0), classes=[0, 1])
+    assert not hasattr(est, "net_")
+    # a first batch may hold one class only when classes names both
+    est.partial_fit(Xc[yc == 0], yc[yc == 0], classes=[1, 0])
+    assert est.classes_.tolist() == [0, 1]
+    est.partial_fit(Xc, yc, classes=[0, 1])
+    with pytest.raises(ValueError, match=r"classes=\[0, 2\] is not the same as on the first call"):
+        est.partial_fit(Xc, yc, classes=[0, 2])
+    with pytest.raises(ValueError, match=r"labels \[2\] that are not in classes"):
+        est.partial_fit(Xc, yc * 2)
+    assert est.predict(Xc).dtype == yc.dtype
+
+
+# -- checkpoint and resume ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["dense-denoising", "dense-validation", "conv", "vae",
+                                  "aftershocknet-balanced"])
+def test_resume_from_a_saved_checkpoint_equals_an_uninterrupted_run(name, data, tmp_path):
+    """Save after epoch 1, load (a new process, say), continue: the same weights as 3 epochs.
+
+    The file holds the optimizer state and PyTorch's generator state, so the
+    resumed epochs see the same moments, shuffles, noise and dropout masks.
+    """
+    proto = ESTIMATORS[name]
+    args = _args(proto, data)
+    uninterrupted = clone(proto).set_params(max_epochs=3).fit(*args)
+    run = clone(proto).partial_fit(*args, **_first_kwargs(proto))
+    skdlies.save(run, tmp_path / "epoch1.safetensors")
+    del run
+    resumed = skdlies.load(tmp_path / "epoch1.safetensors")
+    resumed.partial_fit(*args)
+    resumed.partial_fit(*args)
+    _assert_same_weights(uninterrupted, resumed)
+    assert len(resumed.net_.history) == 3
+
+
+def test_resume_without_optimizer_state_differs(data, tmp_path):
+    """The control: restarting Adam from zero moments changes the result (the test has teeth)."""
+    X = data[0]
+    proto = ESTIMATORS["dense-denoising"]
+    uninterrupted = clone(proto).set_params(max_epochs=2).fit(X)
+    run = clone(proto).partial_fit(X)
+    run.net_.initialize_optimizer()  # forget the Adam moments
+    run.partial_fit(X)
+    assert not _same_weights(run, uninterrupted)

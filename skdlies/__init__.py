@@ -13,6 +13,11 @@ Functions
 ---------
 save, load
     Write a fitted network to a safetensors file and read it back, without pickle.
+
+Warnings
+--------
+TrainingInterruptedWarning
+    Training stopped by Ctrl-C in the middle of an epoch (the last finished epoch is kept).
 """
 
 __version__ = "0.1.0"
@@ -20,4 +25,13 @@ __version__ = "0.1.0"
 # light: _persistence imports torch and safetensors on first call only
 from ._persistence import load, save
 
-__all__ = ["__version__", "load", "save"]
+__all__ = ["TrainingInterruptedWarning", "__version__", "load", "save"]
+
+
+def __getattr__(name: str):
+    # imported on first use: ``import skdlies`` (the command line) stays free of torch
+    if name == "TrainingInterruptedWarning":
+        from ._base import TrainingInterruptedWarning
+
+        return TrainingInterruptedWarning
+    raise AttributeError(f"module 'skdlies' has no attribute {name!r}")

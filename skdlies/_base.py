@@ -271,7 +271,7 @@ class BaseNeuralEstimator(BaseEstimator):
                 f"{type(self).__name__} training was interrupted (KeyboardInterrupt) before "
                 "its first epoch finished; the estimator is not fitted.",
                 TrainingInterruptedWarning,
-                stacklevel=3,
+                stacklevel=5,  # _train_net, _(partial_)fit_net, (partial_)fit, _fit_context
             )
             return
         if interrupted:
@@ -281,7 +281,7 @@ class BaseNeuralEstimator(BaseEstimator):
                 f"epoch {state.n_epochs + 1}; the estimator keeps the weights of the last "
                 f"finished epoch ({state.n_epochs}). Call partial_fit to continue.",
                 TrainingInterruptedWarning,
-                stacklevel=3,
+                stacklevel=5,  # _train_net, _(partial_)fit_net, (partial_)fit, _fit_context
             )
         self._torch_rng_state_ = state.rng
 

@@ -255,14 +255,25 @@ class BaseNeuralEstimator(BaseEstimator):
         A ``KeyboardInterrupt`` in the middle of an epoch (skorch stops its loop
         silently) rolls the net back to the last finished epoch, or to the state
         before this call, with a :class:`TrainingInterruptedWarning`. If no epoch
-        of a new net finished, the estimator is left unfitted.
+        of a new net finished, the estimator is left unfitted. An exception is
+        re-raised after the same roll-back.
         """
         net = self.net_
         snapshot = dict(net.callbacks_)[SNAPSHOT_CALLBACK]
-        with rng_state(self._torch_rng_state_, self.device, self._seed_):
-            snapshot.start(capture_training_state(net) if continued else None)
-            # ``epochs`` reaches skorch's fit_loop through partial_fit's fit parameters
-            net.partial_fit(X, y, epochs=epochs)
+        try:
+            with rng_state(self._torch_rng_state_, self.device, self._seed_):
+                snapshot.start(capture_training_state(net) if continued else None)
+                # ``epochs`` reaches skorch's fit_loop through partial_fit's fit parameters
+                net.partial_fit(X, y, epochs=epochs)
+        except BaseException:  # an error: keep the last finished epoch too, then raise
+            state = snapshot.state
+            snapshot.start(None)
+            if state is None:
+                self._unfit()
+            else:
+                restore_training_state(net, state)
+                self._torch_rng_state_ = state.rng
+            raise
         state, interrupted = snapshot.state, snapshot.in_epoch
         snapshot.start(None)  # drop the copies: the fitted estimator keeps one set of weights
         if state is None:

@@ -107,3 +107,26 @@ def test_early_stopping_is_not_an_interrupt(X):
         stopped = clone(proto).set_params(callbacks=[stop]).fit(X)
     assert len(stopped.net_.history) == 2
     assert _same_weights(stopped, clone(proto).set_params(max_epochs=2).fit(X))
+
+
+class FailAt(InterruptAt):
+    """Raise an error (not an interrupt) before training batch number ``at``."""
+
+    def on_batch_begin(self, net, training=True, **kwargs):
+        if training:
+            self.seen += 1
+            if self.seen == self.at:
+                raise RuntimeError("out of memory, say")
+
+
+def test_an_error_mid_epoch_also_rolls_back_then_raises(X):
+    est = DenseAutoencoder((8,), 2, max_epochs=1, **SMALL).fit(X)
+    before = _weights(est)
+    est.net_.callbacks_.append(("fail", FailAt(3).initialize()))
+    with pytest.raises(RuntimeError, match="out of memory"):
+        est.partial_fit(X)
+    assert all(np.array_equal(a, b) for a, b in zip(before, _weights(est), strict=True))
+    fresh = DenseAutoencoder((8,), 2, max_epochs=2, callbacks=[FailAt(2)], **SMALL)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        fresh.fit(X)
+    assert not hasattr(fresh, "net_") and not hasattr(fresh, "n_features_in_")

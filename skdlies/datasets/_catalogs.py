@@ -35,6 +35,7 @@ Supported layouts (``format``):
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -133,10 +134,11 @@ def read_catalog(path: PathLike, format: str = "auto") -> pd.DataFrame:
     if format not in CATALOG_FORMATS:
         raise ValueError(f"format must be one of {CATALOG_FORMATS}, got {format!r}")
     path = Path(path)
-    header_line = _first_line(path)
+    text = _read_text(path)
+    header_line = _first_line(text, path)
     if format == "auto":
         format = _detect_format(header_line, path)
-    table = _read_table(path, whitespace=(format == "socal"))
+    table = _read_table(path, text, whitespace=(format == "socal"))
     if not table.rows:
         raise ValueError(f"{path}: the catalog holds no events")
     names = _SOURCE_COLUMNS[format]
@@ -155,12 +157,24 @@ def read_catalog(path: PathLike, format: str = "auto") -> pd.DataFrame:
     return catalog.sort_values("time", kind="stable", ignore_index=True)
 
 
-def _first_line(path: Path) -> str:
-    """Return the first non-blank line of ``path`` (the header)."""
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        for line in f:
-            if line.strip():
-                return line.strip()
+def _read_text(path: Path) -> str:
+    """The text of ``path`` (UTF-8, an optional byte-order mark dropped)."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValueError(
+            f"{path}, line {line}: not a text file in UTF-8 (byte 0x{data[exc.start]:02x} "
+            f"at offset {exc.start}: {exc.reason})"
+        ) from None
+
+
+def _first_line(text: str, path: Path) -> str:
+    """Return the first non-blank line of ``text`` (the header)."""
+    for line in io.StringIO(text, newline=""):
+        if line.strip():
+            return line.strip()
     raise ValueError(f"{path}: the catalog file is empty")
 
 
@@ -178,9 +192,9 @@ def _detect_format(header_line: str, path: Path) -> str:
                      f"{header_line[:200]!r}; pass format= one of {CATALOG_FORMATS[1:]}")
 
 
-def _read_table(path: Path, *, whitespace: bool) -> _Table:
-    """Split ``path`` into a header and string rows, skipping blank lines."""
-    with path.open(encoding="utf-8-sig", newline="") as f:
+def _read_table(path: Path, text: str, *, whitespace: bool) -> _Table:
+    """Split the ``text`` of ``path`` into a header and string rows, skipping blank lines."""
+    with io.StringIO(text, newline="") as f:
         records = _split_whitespace(f) if whitespace else _split_csv(f)
         header: list[str] | None = None
         rows, lines = [], []
@@ -221,10 +235,32 @@ def _number(table: _Table, column: str, what: str,
     return values
 
 
+def _to_datetime(values, **kwargs) -> pd.Series:
+    """``pd.to_datetime(values, errors="coerce", **kwargs)`` in nanoseconds, never raising:
+    values pandas refuses even when coercing, or that lie outside the nanosecond range
+    (years 1677-2262: OutOfBoundsDatetime), become NaT, so that the caller can report
+    the first bad row with its line."""
+    try:
+        return pd.Series(pd.to_datetime(values, errors="coerce", **kwargs)).dt.as_unit("ns")
+    except (ValueError, OverflowError, TypeError):
+        pass
+    rows = ([values.iloc[i : i + 1] for i in range(len(values))]
+            if isinstance(values, pd.DataFrame) else [[v] for v in values])
+    parsed = []
+    for row in rows:
+        try:
+            value = pd.Series(pd.to_datetime(row, errors="coerce", **kwargs)).dt.as_unit("ns")
+            parsed.append(value.iloc[0])
+        except (ValueError, OverflowError, TypeError):
+            parsed.append(pd.NaT)
+    index = pd.DatetimeIndex(parsed, dtype="M8[ns, UTC]" if kwargs.get("utc") else "M8[ns]")
+    return pd.Series(index)
+
+
 def _iso_time(table: _Table, names: dict[str, str]) -> pd.Series:
     """ISO 8601 ``time`` column; a trailing ``Z``/offset is honoured, none means UTC."""
     text = table.column(names["time"])
-    time = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+    time = _to_datetime(text, format="ISO8601", utc=True)
     table.fail(time.isna().to_numpy(), names["time"], "an ISO 8601 time", text)
     return time.dt.as_unit("ns")
 
@@ -237,8 +273,7 @@ def _socal_time(table: _Table, names: dict[str, str]) -> pd.Series:
     hour, minute = np.divmod(hrmn, 100)
     table.fail((hrmn != np.round(hrmn)) | (minute > 59), names["hrmn"], "HHMM",
                table.column(names["hrmn"]))
-    date = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}),
-                          errors="coerce", utc=True)
+    date = _to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}), utc=True)
     table.fail(date.isna().to_numpy(), names["day"], "a calendar date (YR MO DY)",
                table.column(names["day"]))
     offset = pd.to_timedelta(hour * 3600.0 + minute * 60.0 + second, unit="s").round("us")
@@ -258,9 +293,9 @@ def _jma_time(table: _Table, names: dict[str, str]) -> pd.Series:
             "which skdlies converts to UTC; remove the zone suffix, or convert the file to "
             f"the ComCat layout ({bad_zone.size} row(s) with a zone)"
         )
-    naive = pd.to_datetime(date + " " + clock, format="ISO8601", errors="coerce")
+    naive = _to_datetime(date + " " + clock, format="ISO8601")
     bad = naive.isna().to_numpy()
-    bad_date = bad & pd.to_datetime(date, format="ISO8601", errors="coerce").isna().to_numpy()
+    bad_date = bad & _to_datetime(date, format="ISO8601").isna().to_numpy()
     table.fail(bad_date, names["date"], "a date (YYYY-MM-DD)", date)
     table.fail(bad, names["time"], "a time of day (HH:MM:SS)", clock)
     return (naive - _JST_OFFSET).dt.tz_localize("UTC").dt.as_unit("ns")

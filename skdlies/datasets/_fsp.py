@@ -44,6 +44,7 @@ _LABEL = re.compile(r"^([A-Za-z]+)\s*:(.*)$")
 _SEGMENT = re.compile(r"^SEGMENT\s*#\s*(\d+)\s*:", re.IGNORECASE)
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _REFERENCE = re.compile(r"\[(.*?)\]")
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 # Table columns renamed on output; every other column is kept in lower case.
 _RENAME = {
@@ -501,6 +502,8 @@ def read_fsp(path: PathLike) -> SlipModel:
     except OSError as exc:
         raise FileNotFoundError(f"cannot read FSP file {path}: {exc}") from exc
     parser = _Parser(path)
-    parser.feed(text.splitlines())
+    # split on line ends only: str.splitlines also splits on \f, \x1c-\x1e, \x85, ...,
+    # which would shift the line numbers of the messages away from an editor's
+    parser.feed(_LINE_END.split(text))
     parser.check()
     return parser.build()

@@ -1,7 +1,7 @@
 """
-===========================================================
+============================================================
 Aftershock locations: the network against physical baselines
-===========================================================
+============================================================
 
 DeVries et al. (2018, Nature 560:632) trained a network on the static stress
 change around large earthquakes to say which 5 km grid cells hold aftershocks,
@@ -69,7 +69,7 @@ print(f"{len(train)} training cells ({y_train.mean():.1%} with aftershocks), {le
 # %%
 # The network and the baselines
 # -----------------------------
-# The network reads the paper's 12 features (|component| and -|component| in
+# The network reads the paper's 12 features (``|component|`` and ``-|component|`` in
 # MPa) and trains on balanced batches, as the authors did. The physical
 # metrics are stateless transformers: their single output column is the score.
 # The one-neuron models of Mignan & Broccardo are logistic regressions on one
@@ -100,7 +100,7 @@ for name, model in [("log10 sum|stress|", one_neuron_stress),
 
 # %%
 # One table for everything, on the test earthquakes
-# ------------------------------------------------
+# -------------------------------------------------
 scorers = {
     "AftershockNet": network.fit(train, y_train),
     "one neuron: sum|stress|": one_neuron_stress.fit(train, y_train),

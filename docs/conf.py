@@ -1,0 +1,200 @@
+"""Sphinx configuration of the skdlies documentation.
+
+Build with ``python -m sphinx -W --keep-going -b html docs docs/_build/html``
+(``pip install -e ".[docs]"`` first). The examples gallery is executed at build time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import re
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+os.environ.setdefault("MPLBACKEND", "Agg")
+# The examples train small networks on small batches: one thread is the fastest, and several
+# threads per process slow to a crawl when the cores are shared (set before torch is imported).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import skdlies
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# -- Project -------------------------------------------------------------------------------------
+project = "skdlies"
+author = "the skdlies developers"
+copyright = "the skdlies developers (BSD-3-Clause)"
+release = skdlies.__version__
+version = ".".join(release.split(".")[:2])
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+    "myst_parser",
+]
+
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+root_doc = "index"
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
+default_role = "py:obj"  # `name` links to the object, as in numpydoc "See Also" sections
+nitpicky = False  # unresolvable type names in docstrings ("array-like", "ndarray") stay plain text
+
+# -- API reference (autodoc, autosummary, numpydoc) ----------------------------------------------
+autosummary_generate = True
+autosummary_imported_members = True
+autodoc_default_options = {"members": True, "inherited-members": False, "show-inheritance": True}
+autodoc_member_order = "groupwise"
+# The numpydoc "Parameters" sections already give the types, with units.
+autodoc_typehints = "none"
+autodoc_inherit_docstrings = True
+
+numpydoc_show_class_members = False  # autosummary templates list the methods instead
+numpydoc_class_members_toctree = False
+numpydoc_xref_param_type = False
+numpydoc_attributes_as_param_list = True
+numpydoc_validation_checks: set[str] = set()
+
+
+# One page per subpackage, written from its ``__all__`` so that every public name is documented
+# (docs/api.rst lists these pages). Written before autosummary scans the sources for its stubs.
+API_MODULES = (
+    "skdlies.autoencoders",
+    "skdlies.aftershocks",
+    "skdlies.stress",
+    "skdlies.datasets",
+    "skdlies.plotting",
+)
+
+
+def _data_docs(package: str, name: str) -> str:
+    """``#:`` comment of a constant, read from the private module that defines it."""
+    import pkgutil
+
+    from sphinx.pycode import ModuleAnalyzer
+
+    module = importlib.import_module(package)
+    for info in pkgutil.iter_modules(module.__path__, package + "."):
+        try:
+            docs = ModuleAnalyzer.for_module(info.name).find_attr_docs()
+        except Exception:
+            continue
+        if ("", name) in docs:
+            return "\n".join(docs["", name]).strip()
+    return ""
+
+
+def _api_page(package: str) -> str:
+    module = importlib.import_module(package)
+    names = list(module.__all__)
+    classes = [n for n in names if inspect.isclass(getattr(module, n))]
+    functions = [n for n in names if n not in classes and callable(getattr(module, n))]
+    data = [n for n in names if n not in classes and n not in functions]
+    lines = [f"``{package}``", "=" * (len(package) + 4), "", f".. automodule:: {package}",
+             "   :no-members:", "   :no-index:", "", f".. currentmodule:: {package}", ""]
+    for title, group, template in (("Classes", classes, "class.rst"),
+                                   ("Functions", functions, "function.rst")):
+        if group:
+            lines += [title, "-" * len(title), "", ".. autosummary::", "   :toctree: .",
+                      f"   :template: {template}", "", *(f"   {n}" for n in group), ""]
+    if data:
+        lines += ["Constants", "---------", ""]
+        for n in data:
+            lines += [f".. py:data:: {n}", f"   :value: {getattr(module, n)!r}", ""]
+            lines += [f"   {line}" for line in _data_docs(package, n).splitlines()] + [""]
+    return "\n".join(lines)
+
+
+def _write_api_pages() -> None:
+    out = Path(__file__).parent / "generated"
+    out.mkdir(exist_ok=True)
+    for package in API_MODULES:
+        page = out / f"{package}.rst"
+        text = _api_page(package)
+        if not page.exists() or page.read_text() != text:  # keep incremental builds incremental
+            page.write_text(text)
+
+
+_write_api_pages()
+
+# -- Markdown pages (MyST) -----------------------------------------------------------------------
+myst_enable_extensions = ["colon_fence", "deflist", "dollarmath"]
+myst_heading_anchors = 3
+
+# -- Examples gallery (executed at build time) ---------------------------------------------------
+sphinx_gallery_conf = {
+    "examples_dirs": str(ROOT / "examples"),
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",  # run every plot_*.py
+    "ignore_pattern": r"__init__\.py|/_",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "within_subsection_order": "FileNameSortKey",
+    "reference_url": {"skdlies": None},
+    "doc_module": ("skdlies",),
+    "backreferences_dir": "generated/backreferences",  # for the minigalleries of the API pages
+    "image_scrapers": ("matplotlib",),
+    "matplotlib_animations": False,
+    "min_reported_time": 1,
+    "abort_on_example_error": False,
+    "only_warn_on_example_error": False,
+    "show_memory": False,
+    "plot_gallery": "True",
+}
+
+# Examples print training progress through tqdm / skorch; keep their stderr quiet.
+warnings.filterwarnings("ignore", message="Matplotlib is currently using agg", category=UserWarning)
+
+# -- HTML ----------------------------------------------------------------------------------------
+html_theme = "pydata_sphinx_theme"
+html_title = f"skdlies {release}"
+html_static_path: list[str] = []
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "header_links_before_dropdown": 6,
+    "secondary_sidebar_items": ["page-toc", "sourcelink"],
+}
+html_show_sourcelink = False
+html_last_updated_fmt = None
+
+
+# -- Hooks ---------------------------------------------------------------------------------------
+_REQUEST_METHOD = re.compile(r"^set_\w+_request$")
+_FITTED_NAME = re.compile(r"(?<![`\w\\])([A-Za-z]\w*)_(?=[,)\]])")
+
+
+def _skip_member(app, what, name, obj, skip, options):
+    """Leave out scikit-learn's generated ``set_<method>_request`` (metadata routing) methods.
+
+    They are scikit-learn's machinery, documented there; their docstrings refer to
+    scikit-learn's glossary, which this site does not have.
+    """
+    if _REQUEST_METHOD.match(name):
+        return True
+    return None
+
+
+def _escape_fitted_names(app, what, name, obj, options, lines):
+    """Keep fitted-attribute names in array shapes, ``(n_samples, n_components_)``, as text.
+
+    A trailing underscore makes a word a reStructuredText hyperlink reference; in a shape
+    it is the name of a fitted attribute.
+    """
+    for i, line in enumerate(lines):
+        if "shape (" in line:
+            lines[i] = _FITTED_NAME.sub(r"\1\\_", line)
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_member)
+    app.connect("autodoc-process-docstring", _escape_fitted_names, priority=400)

@@ -1,4 +1,9 @@
-"""The ``skdlies`` command line."""
+"""The ``skdlies`` command line.
+
+Every command shows tqdm progress bars on long steps unless ``--quiet`` is given
+or stderr is not a terminal; errors print one line ``skdlies: error: ...`` and
+exit with status 1 (``--debug`` shows the traceback instead).
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,49 @@ from collections.abc import Sequence
 
 __all__ = ["main"]
 
-EPILOG = """examples:
-  skdlies demo                                  every built-in demo, figures in ./skdlies-demo
-  skdlies aftershocks demo --out demo           synthetic faults -> stress -> labels -> AUC table
+AUTOENCODER_EXAMPLES = """\
   skdlies autoencoders demo --out figures       the autoencoder demo on the built-in digits
   skdlies autoencoders demo --data mnist.npz    the same on real MNIST (slow on a CPU)
+"""
+AFTERSHOCK_EXAMPLES = """\
+  skdlies aftershocks demo --out demo           synthetic faults -> stress -> labels -> AUC table
   skdlies aftershocks build --srcmod srcmod/ --catalog NEIC.csv --out cells.h5
                                                 stress grids + aftershock labels from SRCMOD
   skdlies aftershocks evaluate --train Training.h5 --test Testing.h5 --out results
                                                 AftershockNet vs the stress baselines (ROC AUC)
 """
+EPILOG = f"""examples:
+  skdlies demo                                  every built-in demo, figures in ./skdlies-demo
+{AUTOENCODER_EXAMPLES}{AFTERSHOCK_EXAMPLES}
+every command also takes --quiet (no progress bars) and --debug (tracebacks on errors).
+"""
 
 
 def _progress(args: argparse.Namespace) -> bool:
-    return not args.quiet and sys.stderr.isatty()
+    """Progress bars unless --quiet, and only on a terminal (not in logs or pipes)."""
+    return not getattr(args, "quiet", False) and sys.stderr.isatty()
+
+
+def _epoch_progress(desc: str):
+    """A skorch callback showing a tqdm bar over the training epochs."""
+    from skorch.callbacks import Callback
+    from tqdm.auto import tqdm
+
+    class EpochProgress(Callback):
+        def __init__(self) -> None:
+            self.bar = None
+
+        def on_train_begin(self, net, X=None, y=None, **kwargs):
+            self.bar = tqdm(total=net.max_epochs, desc=desc, unit="epoch", leave=False)
+
+        def on_epoch_end(self, net, **kwargs):
+            self.bar.update()
+
+        def on_train_end(self, net, X=None, y=None, **kwargs):
+            self.bar.close()
+            self.bar = None
+
+    return EpochProgress()
 
 
 def _autoencoder_demo(args: argparse.Namespace) -> None:
@@ -56,9 +90,11 @@ def _every_demo(args: argparse.Namespace) -> None:
 def _aftershock_evaluate(args: argparse.Namespace) -> None:
     from .aftershocks._workflow import evaluate_files
 
+    callbacks = [_epoch_progress("training AftershockNet")] if _progress(args) else None
     table = evaluate_files(args.train, args.test, args.out, max_epochs=args.max_epochs,
                            balanced_batches=not args.unbalanced,
-                           n_permutations=args.permutations, random_state=args.random_state)
+                           n_permutations=args.permutations, random_state=args.random_state,
+                           callbacks=callbacks)
     print(table.to_string(float_format=lambda v: f"{v:.4f}"))
     if args.out:
         print(f"auc_table.csv and roc_curves.png written to {args.out}")
@@ -85,7 +121,7 @@ def _aftershock_build(args: argparse.Namespace) -> None:
 
     status = build_dataset(files, args.out, catalog=catalogs,
                            origin_times=origin, min_magnitude=args.min_magnitude,
-                           progress=not args.quiet and sys.stderr.isatty())
+                           progress=_progress(args))
     counts = pd.Series(list(status.values())).value_counts()
     for what, n in counts.items():
         print(f"{n:5d} {what}")
@@ -98,42 +134,64 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    # --quiet and --debug work before or after the command; SUPPRESS keeps the top-level value
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="no progress bars (also off when stderr is not a terminal)")
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the traceback on errors")
+
+    def add_command(group, name: str, help: str, example: str, **kwargs):
+        return group.add_parser(name, help=help, description=help, parents=[common],
+                                epilog=f"example:\n{example}",
+                                formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
 
     def demo_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--out", default="skdlies-demo", help="output folder (default: %(default)s)")
         p.add_argument("--data", help="path to mnist.npz (default: built-in 8x8 digits)")
         p.add_argument("--random-state", type=int, default=0)
-        p.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    demo = commands.add_parser("demo", help="run every built-in demo (under a minute)")
+    demo = add_command(commands, "demo", "run every built-in demo (under a minute)",
+                       "  skdlies demo --out skdlies-demo\n")
     demo_options(demo)
     demo.set_defaults(run=_every_demo)
 
-    ae = commands.add_parser("autoencoders", help="autoencoder commands")
+    ae = commands.add_parser("autoencoders", help="autoencoder commands",
+                             epilog=f"examples:\n{AUTOENCODER_EXAMPLES}",
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
     ae_commands = ae.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
-    ae_demo = ae_commands.add_parser(
-        "demo", help="train the dense, denoising, conv and variational autoencoders; plot them"
+    ae_demo = add_command(
+        ae_commands, "demo",
+        "train the dense, denoising, conv and variational autoencoders; plot them",
+        AUTOENCODER_EXAMPLES,
     )
     demo_options(ae_demo)
     ae_demo.set_defaults(run=_autoencoder_demo)
 
-    shocks = commands.add_parser("aftershocks", help="aftershock-location forecasting commands")
+    shocks = commands.add_parser("aftershocks", help="aftershock-location forecasting commands",
+                                 epilog=f"examples:\n{AFTERSHOCK_EXAMPLES}",
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     shock_commands = shocks.add_subparsers(dest="subcommand", required=True,
                                            metavar="SUBCOMMAND")
-    shock_demo = shock_commands.add_parser(
-        "demo", help="offline end-to-end run on synthetic faults and aftershocks",
+    example = AFTERSHOCK_EXAMPLES.splitlines(keepends=True)
+    shock_demo = add_command(
+        shock_commands, "demo", "offline end-to-end run on synthetic faults and aftershocks",
+        example[0],
     )
     shock_demo.add_argument("--out", default="skdlies-demo/aftershocks",
                             help="output folder (default: %(default)s)")
     shock_demo.add_argument("--faults", type=int, default=8, help="synthetic faults (2 tested)")
     shock_demo.add_argument("--max-epochs", type=int, default=10)
     shock_demo.add_argument("--random-state", type=int, default=0)
-    shock_demo.add_argument("--quiet", action="store_true", help="no progress bar")
     shock_demo.set_defaults(run=_aftershock_demo)
 
-    build = shock_commands.add_parser(
-        "build", help="stress-change grids and aftershock labels from SRCMOD slip models",
+    build = add_command(
+        shock_commands, "build",
+        "stress-change grids and aftershock labels from SRCMOD slip models",
+        "".join(example[1:3]),
     )
     build.add_argument("--srcmod", required=True, help="folder of SRCMOD *.fsp files")
     build.add_argument("--catalog", required=True, action="append",
@@ -141,11 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", required=True, help="h5 file to write (resumable)")
     build.add_argument("--min-magnitude", type=float, help="count only events this large")
     build.add_argument("--limit", type=int, help="build only the first N slip models")
-    build.add_argument("--quiet", action="store_true", help="no progress bar")
     build.set_defaults(run=_aftershock_build)
 
-    evaluate = shock_commands.add_parser(
-        "evaluate", help="train AftershockNet, rank it and the stress baselines by ROC AUC",
+    evaluate = add_command(
+        shock_commands, "evaluate",
+        "train AftershockNet, rank it and the stress baselines by ROC AUC",
+        "".join(example[3:5]),
     )
     evaluate.add_argument("--train", required=True,
                           help="training cells: DeVries h5, skdlies h5, or *_grid.csv (folder)")
@@ -166,12 +225,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.run(args)
-    except (OSError, ValueError) as exc:
+    except KeyboardInterrupt:
         if args.debug:
             raise
-        print(f"skdlies: error: {exc}", file=sys.stderr)
+        print("skdlies: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"skdlies: error: {_one_line(exc)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    """The message of ``exc`` on one line; unexpected kinds of error are named."""
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    if not isinstance(exc, OSError | ValueError | ImportError | LookupError):
+        message = f"{type(exc).__name__}: {message} (run with --debug for the traceback)"
+    return message
 
 
 if __name__ == "__main__":

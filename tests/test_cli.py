@@ -97,3 +97,94 @@ def test_aftershocks_evaluate_bad_file_is_one_clear_line(toy_files, tmp_path, ca
     assert code == 1
     err = capsys.readouterr().err
     assert err.startswith("skdlies: error:") and "bad.h5" in err and "Traceback" not in err
+
+
+def _leaf_commands(parser, prefix=()):
+    """Every runnable command, as tuples of words, e.g. ("aftershocks", "build")."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _leaf_commands(sub, (*prefix, name))
+            return
+    yield prefix
+
+
+def test_help_has_an_example_of_every_command(capsys):
+    from skdlies._cli import build_parser
+
+    leaves = list(_leaf_commands(build_parser()))
+    assert ("aftershocks", "evaluate") in leaves and ("demo",) in leaves and len(leaves) == 5
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    top = capsys.readouterr().out
+    for words in leaves:
+        assert f"  skdlies {' '.join(words)}" in top, f"no example of {words} in --help"
+        with pytest.raises(SystemExit) as exc:
+            main([*words, "--help"])
+        assert exc.value.code == 0
+        own = capsys.readouterr().out
+        assert "example:" in own and f"skdlies {' '.join(words)}" in own
+        assert "--quiet" in own and "--debug" in own
+
+
+def test_quiet_and_debug_before_or_after_the_command():
+    from skdlies._cli import build_parser
+
+    parser = build_parser()
+    for argv in (["--quiet", "--debug", "demo"], ["demo", "--quiet", "--debug"]):
+        args = parser.parse_args(argv)
+        assert args.quiet and args.debug
+    args = parser.parse_args(["demo"])
+    assert not args.quiet and not args.debug
+
+
+def test_progress_only_on_a_terminal_and_without_quiet(monkeypatch):
+    import argparse
+
+    from skdlies._cli import _progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert not _progress(argparse.Namespace(quiet=False))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert _progress(argparse.Namespace(quiet=False))
+    assert not _progress(argparse.Namespace(quiet=True))
+
+
+def test_evaluate_shows_epoch_progress_on_a_terminal(toy_files, monkeypatch, capsys):
+    train, test = toy_files
+    argv = ["aftershocks", "evaluate", "--train", str(train), "--test", str(test),
+            "--max-epochs", "2"]
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(argv) == 0
+    assert "training AftershockNet" in capsys.readouterr().err
+    assert main([*argv, "--quiet"]) == 0
+    assert "training AftershockNet" not in capsys.readouterr().err
+
+
+def test_unexpected_error_is_one_line_or_a_traceback_with_debug(monkeypatch, capsys):
+    from skdlies.aftershocks import _demo
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the solver diverged\non step 3")
+
+    monkeypatch.setattr(_demo, "run_demo", broken)
+    assert main(["aftershocks", "demo", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("skdlies: error: RuntimeError: the solver diverged on step 3")
+    assert "--debug" in err
+    with pytest.raises(RuntimeError, match="diverged"):
+        main(["aftershocks", "demo", "--debug"])
+
+
+def test_interrupt_exits_130(monkeypatch, capsys):
+    from skdlies.aftershocks import _demo
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_demo, "run_demo", interrupted)
+    assert main(["aftershocks", "demo"]) == 130
+    assert capsys.readouterr().err == "skdlies: interrupted\n"

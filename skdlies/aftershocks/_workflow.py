@@ -32,6 +32,7 @@ def evaluate_files(
     balanced_batches: bool = True,
     n_permutations: int = 0,
     random_state: int | None = 0,
+    callbacks: list | None = None,
 ) -> pd.DataFrame:
     """Fit ``DeVriesFeatures() -> AftershockNet()`` on ``train``; rank it and baselines on ``test``.
 
@@ -49,6 +50,8 @@ def evaluate_files(
         Label shuffles per group for the per-group p-values (the paper used 5000);
         only used when the test file says which cell belongs to which group.
     random_state : int or None, default=0
+    callbacks : list of skorch callbacks or None, default=None
+        Passed to ``AftershockNet`` (e.g. a progress bar over the epochs).
 
     Returns
     -------
@@ -61,7 +64,7 @@ def evaluate_files(
     network = make_pipeline(
         DeVriesFeatures(),
         AftershockNet(max_epochs=max_epochs, balanced_batches=balanced_batches,
-                      random_state=random_state),
+                      random_state=random_state, callbacks=callbacks),
     ).fit(X_train, y_train)
     baselines = {name: clone(t).fit(X_train) for name, t in BASELINES.items()}
     scorers = {"AftershockNet": network, **baselines}

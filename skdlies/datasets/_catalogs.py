@@ -159,7 +159,12 @@ def read_catalog(path: PathLike, format: str = "auto") -> pd.DataFrame:
 
 def _read_text(path: Path) -> str:
     """The text of ``path`` (UTF-8, an optional byte-order mark dropped)."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"catalog file not found: '{path}'") from None
+    except IsADirectoryError:
+        raise IsADirectoryError(f"catalog path '{path}' is a folder, not a file") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

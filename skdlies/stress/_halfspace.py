@@ -166,7 +166,7 @@ def halfspace_stress(
         )
     for name, values in (("points", points), ("corners", corners), ("slip", slip)):
         if not np.all(np.isfinite(values)):
-            raise ValueError(f"{name} hold NaN or infinity.")
+            raise ValueError(f"{name} contains NaN or infinity.")
     if np.any(points[:, 2] > 0) or np.any(corners[..., 2] > 0):
         raise ValueError("points and patches must lie in the half-space z <= 0 (z is Up).")
     tris = _triangles(corners)

@@ -185,7 +185,8 @@ def okada_stress(
     if backend not in ("auto", "numpy", "torch"):
         raise ValueError(f"backend must be 'auto', 'numpy' or 'torch', got {backend!r}.")
     if np.any(delta < 0) or np.any(delta > 90):
-        raise ValueError("dip must lie in [0, 90] degrees.")
+        first = np.flatnonzero((delta < 0) | (delta > 90))[0]
+        raise ValueError(f"dip must lie in [0, 90] degrees, got {delta[first]:g} (patch {first}).")
     n = len(pts)
     out = np.zeros((n, 6))
     if n == 0 or len(x0) == 0:

@@ -52,7 +52,7 @@ nitpicky = False  # unresolvable type names in docstrings ("array-like", "ndarra
 # -- API reference (autodoc, autosummary, numpydoc) ----------------------------------------------
 autosummary_generate = True
 autosummary_imported_members = True
-autodoc_default_options = {"members": True, "inherited-members": False, "show-inheritance": True}
+autodoc_default_options = {"show-inheritance": True}  # members: see _templates/autosummary
 autodoc_member_order = "groupwise"
 # The numpydoc "Parameters" sections already give the types, with units.
 autodoc_typehints = "none"
@@ -101,11 +101,11 @@ def _api_page(package: str) -> str:
     data = [n for n in names if n not in classes and n not in functions]
     lines = [f"``{package}``", "=" * (len(package) + 4), "", f".. automodule:: {package}",
              "   :no-members:", "   :no-index:", "", f".. currentmodule:: {package}", ""]
-    for title, group, template in (("Classes", classes, "class.rst"),
-                                   ("Functions", functions, "function.rst")):
+    # stubs from _templates/autosummary/class.rst and function.rst
+    for title, group in (("Classes", classes), ("Functions", functions)):
         if group:
-            lines += [title, "-" * len(title), "", ".. autosummary::", "   :toctree: .",
-                      f"   :template: {template}", "", *(f"   {n}" for n in group), ""]
+            lines += [title, "-" * len(title), "", ".. autosummary::", "   :toctree: .", "",
+                      *(f"   {n}" for n in group), ""]
     if data:
         lines += ["Constants", "---------", ""]
         for n in data:
@@ -169,12 +169,13 @@ html_last_updated_fmt = None
 
 
 # -- Hooks ---------------------------------------------------------------------------------------
-_REQUEST_METHOD = re.compile(r"^set_\w+_request$")
+_REQUEST_METHOD = re.compile(r"^(set_\w+_request|get_metadata_routing)$")
 _FITTED_NAME = re.compile(r"(?<![`\w\\])([A-Za-z]\w*)_(?=[,)\]])")
+_SKLEARN_XREF = re.compile(r":(?:ref|term):`([^`<]*?)\s*(?:<([^`>]*)>)?`")
 
 
 def _skip_member(app, what, name, obj, skip, options):
-    """Leave out scikit-learn's generated ``set_<method>_request`` (metadata routing) methods.
+    """Leave out scikit-learn's metadata-routing methods (``set_<method>_request``, ...).
 
     They are scikit-learn's machinery, documented there; their docstrings refer to
     scikit-learn's glossary, which this site does not have.
@@ -195,6 +196,19 @@ def _escape_fitted_names(app, what, name, obj, options, lines):
             lines[i] = _FITTED_NAME.sub(r"\1\\_", line)
 
 
+def _plain_sklearn_xrefs(app, what, name, obj, options, lines):
+    """Turn the ``:ref:`` and ``:term:`` roles of inherited scikit-learn docstrings into text.
+
+    Methods such as ``set_output`` and ``fit_transform`` come from scikit-learn, whose
+    docstrings refer to labels of scikit-learn's own site (not reachable offline).
+    """
+    if not getattr(obj, "__module__", "").startswith("sklearn."):
+        return
+    for i, line in enumerate(lines):
+        lines[i] = _SKLEARN_XREF.sub(lambda m: m.group(1) or m.group(2), line)
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_member)
     app.connect("autodoc-process-docstring", _escape_fitted_names, priority=400)
+    app.connect("autodoc-process-docstring", _plain_sklearn_xrefs, priority=400)

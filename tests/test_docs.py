@@ -85,6 +85,11 @@ def test_every_public_name_has_api_docs(html, package):
         if inspect.isclass(obj) or callable(obj):
             target = html / "generated" / f"{package}.{name}.html"
             assert target.is_file(), f"no API page for {package}.{name}"
-            assert f'id="{package}.{name}"' in target.read_text(encoding="utf-8")
+            text = target.read_text(encoding="utf-8")
+            assert f'id="{package}.{name}"' in text
+            for method in ("fit", "transform", "predict_proba", "sample"):  # own or inherited
+                if inspect.isclass(obj) and callable(getattr(obj, method, None)):
+                    anchor = f'id="{package}.{name}.{method}"'
+                    assert anchor in text, f"{name}.{method} is not documented"
         else:
             assert f'id="{package}.{name}"' in page, f"{package}.{name} is not documented"

@@ -60,6 +60,14 @@ def test_dask_array_equals_numpy(transformer, toy):
     np.testing.assert_array_equal(out.compute(), expected)
 
 
+def test_fault_distance_reads_the_first_two_columns_of_a_wider_dask_array(toy):
+    xyz = toy.frame[["x", "y", "z", *DEVRIES_COLUMNS]].to_numpy()
+    est = FaultDistance([[0.0, 0.0], [5e3, 0.0]], unit="m")
+    out = est.transform(da.from_array(xyz, chunks=(128, 2)))
+    assert out.shape == (len(xyz), 1)
+    np.testing.assert_array_equal(out.compute(), est.transform(xyz))
+
+
 @pytest.mark.parametrize("transformer", ALL, ids=_ids)
 def test_dask_frame_equals_pandas(transformer, toy):
     frame = toy.frame

@@ -52,7 +52,7 @@ def dask_kind(X) -> str | None:
 
     Never imports dask: an object can only be a dask collection if dask is loaded.
     """
-    if "dask" not in sys.modules:
+    if sys.modules.get("dask") is None:  # not imported (or blocked)
         return None
     import dask
 

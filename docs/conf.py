@@ -10,7 +10,6 @@ import importlib
 import inspect
 import os
 import re
-import warnings
 from pathlib import Path
 
 import matplotlib
@@ -139,7 +138,6 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
-    "reference_url": {"skdlies": None},
     "doc_module": ("skdlies",),
     "backreferences_dir": "generated/backreferences",  # for the minigalleries of the API pages
     "image_scrapers": ("matplotlib",),
@@ -150,9 +148,6 @@ sphinx_gallery_conf = {
     "show_memory": False,
     "plot_gallery": "True",
 }
-
-# Examples print training progress through tqdm / skorch; keep their stderr quiet.
-warnings.filterwarnings("ignore", message="Matplotlib is currently using agg", category=UserWarning)
 
 # -- HTML ----------------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"

@@ -10,6 +10,7 @@ import importlib
 import inspect
 import os
 import re
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -20,9 +21,10 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # threads per process slow to a crawl when the cores are shared (set before torch is imported).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import skdlies
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # document (and run the examples of) this checkout
+
+import skdlies  # noqa: E402  (after the path and thread settings above)
 
 # -- Project -------------------------------------------------------------------------------------
 project = "skdlies"

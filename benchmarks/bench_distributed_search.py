@@ -57,7 +57,7 @@ def main() -> None:
                         help="PyTorch threads of the serial run (default: 1, as each worker)")
     args = parser.parse_args()
 
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client, LocalCluster, get_task_stream
 
     toy = make_toy_aftershocks(n_events=args.events, random_state=0)
     X, y, groups = toy.frame.drop(columns=DEVRIES_LABEL), toy.target, toy.groups
@@ -80,9 +80,11 @@ def main() -> None:
         client.run(__import__, "skdlies.aftershocks")  # workers import torch before the timing
         startup_s = time.perf_counter() - start
         start = time.perf_counter()
-        with joblib.parallel_backend("dask"):
+        with get_task_stream(client) as stream, joblib.parallel_backend("dask"):
             dist = clone(search).fit(X, y, groups=groups)
         dask_s = time.perf_counter() - start
+    in_tasks = [sum(s["stop"] - s["start"] for s in task["startstops"] if s["action"] == "compute")
+                for task in stream.data]
 
     print(f"load average before the runs: {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg")
           else "")
@@ -90,6 +92,9 @@ def main() -> None:
     print(f"{f'dask, {args.workers} worker processes':>28}: {dask_s:7.1f} s "
           f"(+ {startup_s:.1f} s to start the cluster, import torch); "
           f"speed-up {serial_s / dask_s:.2f}x")
+    print(f"{'':>28}  {len(in_tasks)} tasks on the workers: {sum(in_tasks):.1f} s of compute in "
+          f"all, median {np.median(in_tasks):.2f} s, longest {max(in_tasks):.2f} s (the first "
+          "fit in a process warms PyTorch up)")
     same_best = dist.best_params_ == serial.best_params_
     scores, dist_scores = (s.cv_results_["mean_test_score"] for s in (serial, dist))
     print(f"best_params_ agree: {same_best} ({serial.best_params_})")

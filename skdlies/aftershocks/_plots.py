@@ -171,6 +171,7 @@ def plot_strike_averaged_maps(
               fields.across_km.min(), fields.across_km.max()]
     half = fields.fault["length_km"] / 2
     for ax, name in zip(axes[0], [*names, None], strict=True):
+        ticks = None
         if name is None:
             values, title, unit, kwargs = fields.forecast, "network forecast", "probability", {
                 "cmap": "viridis"}
@@ -184,6 +185,9 @@ def plot_strike_averaged_maps(
                 top = np.nanpercentile(np.abs(values), 99)
                 unit = "MPa"
                 kwargs = {"cmap": "RdBu_r", "norm": SymLogNorm(top / 1e3, vmin=-top, vmax=top)}
+                decades = 10.0 ** np.arange(np.ceil(np.log10(top / 1e3)) + 1,
+                                            np.floor(np.log10(top)) + 1)
+                ticks = [*(-decades[::-1]), 0.0, *decades]
             else:
                 values = values / 1e6
                 top = np.nanpercentile(values, 99)
@@ -195,7 +199,7 @@ def plot_strike_averaged_maps(
         ax.set_title(title)
         ax.set_xlabel("along strike (km)")
         ax.set_aspect("equal")
-        fig.colorbar(image, ax=ax, shrink=0.8, label=unit)
+        fig.colorbar(image, ax=ax, shrink=0.8, label=unit, ticks=ticks)
     axes[0, 0].set_ylabel("across strike (km)")
     n, fault = len(fields.strikes), fields.fault
     fig.suptitle(f"Vertical right-lateral fault, {2 * half:g} km x {fault['width_km']:g} km, "

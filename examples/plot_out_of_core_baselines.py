@@ -51,7 +51,7 @@ from skdlies.stress import (
 )
 
 parser = argparse.ArgumentParser(description="Out-of-core ROC AUC of the stress baselines.")
-parser.add_argument("--rows", type=lambda s: int(s.replace("_", "")), default=200_000,
+parser.add_argument("--rows", type=int, default=200_000,
                     help="cells to write (default: %(default)s; 100_000_000 makes 8 GB)")
 parser.add_argument("--chunk-rows", type=int, default=50_000,
                     help="cells per block written and per dask partition (default: %(default)s)")
@@ -79,10 +79,10 @@ with h5py.File(args.h5, "w") as h5:
         dtype = {DEVRIES_LABEL: np.int8, "group": np.int64}.get(name, np.float64)
         h5.create_dataset(name, shape=(0,), maxshape=(None,), dtype=dtype,
                           chunks=(min(args.chunk_rows, 1 << 16),))
+    per_event = 2880  # cells of one toy event with the default grid
+    n_events = max(1, args.chunk_rows // per_event)
     written, event, block = 0, 0, 0
     while written < args.rows:
-        per_event = 2880  # cells of one toy event with the default grid
-        n_events = max(1, args.chunk_rows // per_event)
         toy = make_toy_aftershocks(n_events=n_events, random_state=block)
         rows = min(len(toy.frame), args.rows - written)
         for name in names:

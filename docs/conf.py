@@ -69,6 +69,7 @@ numpydoc_validation_checks: set[str] = set()
 # One page per subpackage, written from its ``__all__`` so that every public name is documented
 # (docs/api.rst lists these pages). Written before autosummary scans the sources for its stubs.
 API_MODULES = (
+    "skdlies",
     "skdlies.autoencoders",
     "skdlies.aftershocks",
     "skdlies.stress",
@@ -78,15 +79,17 @@ API_MODULES = (
 
 
 def _data_docs(package: str, name: str) -> str:
-    """``#:`` comment of a constant, read from the private module that defines it."""
-    import pkgutil
-
+    """``#:`` comment of a constant, read from the package or the module that defines it."""
     from sphinx.pycode import ModuleAnalyzer
 
-    module = importlib.import_module(package)
-    for info in pkgutil.iter_modules(module.__path__, package + "."):
+    # only modules that importing the package already imported (never runs __main__)
+    depth = package.count(".") + 1
+    submodules = [m for m in list(sys.modules)
+                  if m.startswith(package + ".") and m.count(".") == depth]
+    candidates = [package, *sorted(submodules)]
+    for candidate in candidates:
         try:
-            docs = ModuleAnalyzer.for_module(info.name).find_attr_docs()
+            docs = ModuleAnalyzer.for_module(candidate).find_attr_docs()
         except Exception:
             continue
         if ("", name) in docs:

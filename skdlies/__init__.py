@@ -4,8 +4,15 @@ Subpackages
 -----------
 autoencoders
     Dense, denoising, convolutional and variational autoencoders as transformers.
+aftershocks
+    Aftershock-location forecasting after DeVries et al. (2018): the network, its
+    evaluation (ROC AUC per earthquake) and the forward model (stress grids and labels).
+stress
+    Static stress-change metrics and transformers (Pa, tension positive, x East, y North,
+    z Up) and the elastic half-space stress of rectangular dislocations.
 datasets
-    MNIST (hash-checked download and cache) and the built-in 8x8 digits.
+    MNIST (hash-checked download and cache), the built-in 8x8 digits, the DeVries et al.
+    files, SRCMOD slip models and earthquake catalogs.
 plotting
     Figures: image grids, the VAE latent manifold and latent scatter plots.
 

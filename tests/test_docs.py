@@ -24,6 +24,7 @@ pytest.importorskip("pydata_sphinx_theme")
 ROOT = Path(__file__).parents[1]
 DOCS = ROOT / "docs"
 API_MODULES = (
+    "skdlies",
     "skdlies.autoencoders",
     "skdlies.aftershocks",
     "skdlies.stress",

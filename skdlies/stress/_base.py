@@ -131,6 +131,18 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
             )
         return X[columns]
 
+    def _check_width(self, width: int) -> None:
+        """A ValueError unless an array of ``width`` columns holds the ``_positional`` ones."""
+        expected = len(self._positional)
+        if width != expected and (self._exact_width or width < expected):
+            order = ", ".join(self._positional)
+            need = "exactly" if self._exact_width else "at least"
+            raise ValueError(
+                f"{type(self).__name__} needs {need} {expected} columns ({order}, in this "
+                f"order) in an array, got n_features={width}; pass a DataFrame to select "
+                "columns by name."
+            )
+
     def _validate(self, X, *, reset: bool) -> np.ndarray:
         """X as a finite float64 (n, len(_positional)) array, checked against the fit."""
         self._check_params()
@@ -140,18 +152,10 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
         else:  # stateless: transform without fit checks nothing against a fit
             X = check_array(self._select(X), dtype=np.float64, ensure_all_finite=True,
                             input_name="X", estimator=self)
-        width, expected = X.shape[1], len(self._positional)
-        if width != expected and (self._exact_width or width < expected):
-            order = ", ".join(self._positional)
-            need = "exactly" if self._exact_width else "at least"
-            raise ValueError(
-                f"{type(self).__name__} needs {need} {expected} columns ({order}, in this "
-                f"order) in an array, got n_features={width}; pass a DataFrame to select "
-                "columns by name."
-            )
+        self._check_width(X.shape[1])
         if self._stress_input:
             warn_if_not_pascal(X)
-        return X[:, :expected]
+        return X[:, : len(self._positional)]
 
     # -- dask -------------------------------------------------------------------------------------
 
@@ -173,15 +177,7 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
         else:
             meta = check_array(meta, dtype=np.float64, ensure_min_samples=0, input_name="X",
                                estimator=self)
-        width, expected = meta.shape[1], len(self._positional)
-        if width != expected and (self._exact_width or width < expected):
-            order = ", ".join(self._positional)
-            need = "exactly" if self._exact_width else "at least"
-            raise ValueError(
-                f"{type(self).__name__} needs {need} {expected} columns ({order}, in this "
-                f"order) in an array, got n_features={width}; pass a DataFrame to select "
-                "columns by name."
-            )
+        self._check_width(meta.shape[1])
         return X
 
     def _transform_block(self, block) -> np.ndarray:

@@ -111,7 +111,9 @@ def _aftershock_build(args: argparse.Namespace) -> None:
     files = sorted(Path(args.srcmod).glob("*.fsp"))[: args.limit]
     if not files:
         raise FileNotFoundError(f"no *.fsp file in {args.srcmod}")
-    catalogs = [read_catalog(c) for c in args.catalog]
+    catalogs = [read_catalog(c) for c in args.catalog] if args.catalog else None
+    if catalogs is None:
+        print("no --catalog: stresses only, every aftershocksyn label is 0", file=sys.stderr)
 
     def origin(model):
         try:
@@ -194,8 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
         "".join(example[1:3]),
     )
     build.add_argument("--srcmod", required=True, help="folder of SRCMOD *.fsp files")
-    build.add_argument("--catalog", required=True, action="append",
-                       help="earthquake catalog (ComCat, NEIC, SoCal or JMA format); repeatable")
+    build.add_argument("--catalog", action="append",
+                       help="earthquake catalog (ComCat, NEIC, SoCal or JMA format); repeatable; "
+                            "a slip model is labelled from the catalogs covering its first year "
+                            "and skipped if none does. Without it: stresses only, labels 0")
     build.add_argument("--out", required=True, help="h5 file to write (resumable)")
     build.add_argument("--min-magnitude", type=float, help="count only events this large")
     build.add_argument("--limit", type=int, help="build only the first N slip models")

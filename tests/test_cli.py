@@ -188,3 +188,60 @@ def test_interrupt_exits_130(monkeypatch, capsys):
     monkeypatch.setattr(_demo, "run_demo", interrupted)
     assert main(["aftershocks", "demo"]) == 130
     assert capsys.readouterr().err == "skdlies: interrupted\n"
+
+
+def _patched_build(monkeypatch, tmp_path):
+    """A folder of two (empty) FSP files read as the small test model, on a small grid."""
+    import datetime
+
+    from skdlies.aftershocks import _build
+    from skdlies.aftershocks._grid import grid_cells
+    from skdlies.datasets import SlipModel
+
+    patches = pd.DataFrame({
+        "segment": [1], "lat": [35.0], "lon": [-117.0], "x_km": [0.0], "y_km": [0.0],
+        "depth_km": [0.0], "strike": [0.0], "dip": [90.0], "rake": [180.0], "slip_m": [1.0],
+        "length_km": [10.0], "width_km": [10.0],
+    })
+
+    def read_fsp(path):
+        return SlipModel(tag=path.stem, name="Test", date=datetime.date(2001, 3, 14),
+                         hypocentre=(35.0, -117.0, 5.0), mw=6.0, moment=None, strike=0.0,
+                         dip=90.0, rake=180.0, n_segments=1, patches=patches)
+
+    monkeypatch.setattr(_build, "read_fsp", read_fsp)
+    monkeypatch.setattr(_build, "grid_cells",
+                        lambda c, **k: grid_cells(c, cell_km=5.0, radius_km=15.0, n_layers=2,
+                                                  layer_km=5.0))
+    srcmod = tmp_path / "srcmod"
+    srcmod.mkdir()
+    for tag in ("s2001TESTAA01DOEx", "s2001TESTBB01DOEx"):
+        (srcmod / f"{tag}.fsp").touch()
+    return srcmod
+
+
+def test_build_without_catalog_is_stresses_only(monkeypatch, tmp_path, capsys):
+    from skdlies.datasets import load_devries
+
+    srcmod = _patched_build(monkeypatch, tmp_path)
+    out = tmp_path / "cells.h5"
+    main(["--quiet", "aftershocks", "build", "--srcmod", str(srcmod), "--out", str(out)])
+    captured = capsys.readouterr()
+    assert "stresses only" in captured.err and "2 built" in captured.out
+    frame, groups = load_devries(out)
+    assert set(groups) == {"s2001TESTAA01DOEx", "s2001TESTBB01DOEx"}
+    assert frame["aftershocksyn"].sum() == 0 and frame["stresses_full_xy"].abs().max() > 0
+
+
+def test_build_with_an_uncovering_catalog_fails_in_one_line(monkeypatch, tmp_path, capsys):
+    srcmod = _patched_build(monkeypatch, tmp_path)
+    catalog = tmp_path / "comcat.csv"
+    catalog.write_text("time,latitude,longitude,depth,mag\n"
+                       "2005-01-01T00:00:00.000Z,35.0,-117.0,5.0,4.0\n"
+                       "2006-01-01T00:00:00.000Z,35.5,-116.5,5.0,4.0\n")
+    code = main(["--quiet", "aftershocks", "build", "--srcmod", str(srcmod), "--catalog",
+                 str(catalog), "--out", str(tmp_path / "cells.h5")])
+    assert code == 1
+    err = capsys.readouterr().err.strip()
+    assert "No slip model could be built" in err and "\n" not in err
+    assert not (tmp_path / "cells.h5").exists()

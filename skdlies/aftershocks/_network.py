@@ -241,8 +241,14 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_samples, 2), columns in ``classes_`` order."""
-        p = 1.0 / (1.0 + np.exp(-self.decision_function(X).astype(np.float64)))
-        return np.column_stack([1.0 - p, p])
+        proba = np.empty((len(X), 2))
+        p = proba[:, 1]
+        np.negative(self.decision_function(X), out=p)  # float32 logits into float64, in place
+        np.exp(p, out=p)
+        p += 1.0
+        np.reciprocal(p, out=p)
+        np.subtract(1.0, p, out=proba[:, 0])
+        return proba
 
     def predict(self, X) -> np.ndarray:
         """The more probable class of each row."""

@@ -367,7 +367,7 @@ def _read_csv(file: Path, columns: list[str] | None) -> dict[str, np.ndarray]:
     try:
         frame = pd.read_csv(file, usecols=names, dtype=np.float64, skipinitialspace=True)
     except (ValueError, OSError) as exc:
-        raise _corrupt_csv(file, exc) from exc
+        raise _not_a_number(file, names) or _corrupt_csv(file, exc) from exc
     arrays = {}
     for name in names:
         values = frame[name].to_numpy()
@@ -482,6 +482,24 @@ def _csv_partition(file: Path, wanted: list[str] | None) -> pd.DataFrame:
     frame = pd.DataFrame(_read_csv(file, wanted), copy=False)
     frame[GROUP] = pd.Series([_event_tag(file)] * len(frame), dtype=object)
     return frame
+
+
+def _not_a_number(file: Path, names: list[str]) -> ValueError | None:
+    """The first cell of ``names`` that is not a number, as an error naming line and column."""
+    try:
+        text = pd.read_csv(file, usecols=names, dtype=str, skipinitialspace=True,
+                           keep_default_na=False)
+    except (ValueError, OSError):
+        return None
+    for name in names:
+        cells = text[name].str.strip()
+        bad = pd.to_numeric(cells.where(cells != "", "nan"), errors="coerce").isna() & ~(
+            cells.str.lower().isin(["", "nan"]))
+        if bad.any():
+            row = int(np.argmax(bad.to_numpy()))
+            return ValueError(f"DeVries file '{file}', line {row + 2}, column '{name}': "
+                              f"{text[name].iloc[row]!r} is not a number.")
+    return None
 
 
 def _corrupt_csv(file: Path, exc: Exception) -> ValueError:

@@ -283,7 +283,7 @@ def test_csv_truncated_or_corrupt(tmp_path):
     frame = csv_frame(5, 0).astype({"x": object})
     frame.loc[2, "x"] = "n/a?"
     write_csv(tmp_path, "CUT", frame)
-    with pytest.raises(ValueError, match=r"CUT_grid\.csv.*corrupt or truncated"):
+    with pytest.raises(ValueError, match=r"CUT_grid\.csv', line 4, column 'x': 'n/a\?' is not"):
         load_devries(path)
 
 
@@ -375,3 +375,15 @@ def test_toy_aftershocks_round_trip_through_the_devries_layout(tmp_path):
     np.testing.assert_array_equal(frame[DEVRIES_LABEL], toy.target)
     again = make_toy_aftershocks(n_events=2, half_width_km=20, random_state=0)
     pd.testing.assert_frame_equal(again.frame, toy.frame)
+
+
+def test_csv_with_text_in_a_number_column_names_line_and_column(tmp_path):
+    frame = pd.DataFrame(np.ones((4, 6)), columns=list(DEVRIES_COLUMNS))
+    frame["aftershocksyn"] = 0
+    path = tmp_path / "s2000TEST_grid.csv"
+    frame.to_csv(path, index=False)
+    lines = path.read_text().splitlines()
+    lines[3] = lines[3].replace("1.0", "1.0e", 1)  # the third data row, line 4
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=r"line 4, column 'stresses_full_xx': '1.0e' is not a"):
+        load_devries(path)

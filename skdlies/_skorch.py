@@ -5,6 +5,10 @@ skorch's default :class:`skorch.dataset.Dataset` goes through a PyTorch
 results, which costs more than the forward and backward pass of a small
 network. Here the whole array is held as one tensor on the net's device and
 every batch is a single indexing operation.
+
+skorch also reads every batch's loss back to the host (``loss.item()``), which
+on a GPU waits for the device once per step. :class:`FastNet` keeps the
+losses on the device and reads them in one transfer at the end of the epoch.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EpochScoring, LRScheduler
+from skorch.dataset import get_len
+from skorch.history import History
 
 __all__ = [
     "BalancedBatchIterator",
@@ -206,12 +212,112 @@ class FastNet(NeuralNet):
         if any(isinstance(m, torch.nn.Module) and m.training != training for m in modules):
             super()._set_training(training)
 
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """One train or validation epoch, as skorch's, reading the batch losses once at its end.
+
+        skorch writes ``prefix + "_loss"`` (``loss.item()``, a host sync per batch on a
+        GPU) and ``prefix + "_batch_size"`` into each batch's history entry before
+        ``on_batch_end``. Here the losses stay on the device (detached) and both values
+        are written, with the same keys, in the same order and as the same Python
+        numbers, once the loop ends (also when it ends with an exception: an interrupted
+        batch keeps the empty entry skorch leaves). Epoch-level callbacks
+        (``on_epoch_end``: the ``train_loss``/``valid_loss`` scores, ``EarlyStopping``,
+        ``Checkpoint``) see the same history as with skorch.
+
+        A callback whose ``on_batch_end`` may read the batch entry (``ProgressBar``, the
+        loggers, any callback of one's own) gets skorch's own loop: see
+        :meth:`_reads_batch_history`.
+        """
+        if iterator is None:
+            return
+        if self._reads_batch_history():
+            super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+            return
+        loss_key, size_key = prefix + "_loss", prefix + "_batch_size"
+        entries: list[dict] = []  # the history entries of the finished steps
+        losses: list = []  # their losses: 0-d device tensors (or numbers)
+        sizes: list[int] = []
+        try:
+            for batch in iterator:
+                self.notify("on_batch_begin", batch=batch, training=training)
+                step = step_fn(batch, **fit_params)
+                loss = _deferred_scalar(step["loss"])
+                size = get_len(batch[0]) if isinstance(batch, (tuple, list)) else get_len(batch)
+                entries.append(self.history[-1]["batches"][-1])
+                losses.append(loss)
+                sizes.append(size)
+                self.notify("on_batch_end", batch=batch, training=training, **step)
+        except BaseException:
+            try:  # record the finished steps, as skorch would have; keep the original error
+                _write_batch_entries(entries, loss_key, losses, size_key, sizes)
+            except Exception:  # e.g. the device itself failed
+                pass
+            raise
+        _write_batch_entries(entries, loss_key, losses, size_key, sizes)
+        self.history.record(prefix + "_batch_count", len(entries))
+
+    def _reads_batch_history(self) -> bool:
+        """Whether something may read a batch's history entry in ``on_batch_end``.
+
+        True when the net overrides ``on_batch_end``, when its history is not a
+        plain :class:`skorch.history.History` (``DistributedHistory`` records by
+        position), or when a callback overrides ``on_batch_end``, except skorch's
+        ``EpochScoring`` (it only caches predictions) and an ``LRScheduler`` that
+        steps once per epoch.
+        """
+        if type(self).on_batch_end is not NeuralNet.on_batch_end:
+            return True
+        if type(self.history).record_batch is not History.record_batch:
+            return True
+        for _, callback in self.callbacks_:
+            method = type(callback).on_batch_end
+            if method in (Callback.on_batch_end, EpochScoring.on_batch_end):
+                continue
+            if method is LRScheduler.on_batch_end and callback.step_every != "batch":
+                continue
+            return True
+        return False
+
     def get_dataset(self, X, y=None) -> TensorDataset:
         if isinstance(X, TensorDataset):
             return X
         if isinstance(X, np.ndarray) and not X.flags.writeable:
             X = X.copy()  # torch cannot wrap read-only (e.g. memory-mapped) arrays
         return TensorDataset(X, y, device=self.device)
+
+
+def _deferred_scalar(loss):
+    """``loss`` as kept until the end of the epoch: a detached 0-d tensor, or a Python number.
+
+    Anything that is not a one-element tensor is converted at once with ``.item()``,
+    as skorch does (and fails as skorch would).
+    """
+    if isinstance(loss, torch.Tensor) and loss.numel() == 1:
+        return loss.detach().reshape(())
+    return loss.item()
+
+
+def _to_python_numbers(values: list) -> list:
+    """Python numbers of ``values``; the tensors among them in one transfer per device and dtype.
+
+    Each number equals the tensor's ``.item()``.
+    """
+    out = list(values)
+    groups: dict[tuple, list[int]] = {}
+    for i, value in enumerate(values):
+        if isinstance(value, torch.Tensor):
+            groups.setdefault((value.device, value.dtype), []).append(i)
+    for index in groups.values():
+        for i, number in zip(index, torch.stack([values[i] for i in index]).tolist(), strict=True):
+            out[i] = number
+    return out
+
+
+def _write_batch_entries(entries, loss_key, losses, size_key, sizes) -> None:
+    """Write the losses and batch sizes of finished steps into their history entries."""
+    for entry, loss, size in zip(entries, _to_python_numbers(losses), sizes, strict=True):
+        entry[loss_key] = loss
+        entry[size_key] = size
 
 
 # -- the random and trainable state of a net, for resumable and interruptible training ----------

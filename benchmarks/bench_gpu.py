@@ -22,13 +22,19 @@ Each prints the median epoch time (first epoch, the warm-up, excluded) of
       optimizer with ``capturable=True``) captured once in a ``torch.cuda.CUDAGraph``
       and replayed per batch (the last, shorter batch runs eagerly);
 
-and (c) the per-batch overhead of skdlies' skorch net (``FastNet``) over (ii) with a
-tiny network (12 -> 1, batch 3500), where the arithmetic is negligible.
+On CUDA also (iii-k), the estimator with other parameters (the autoencoder with
+``optimizer_params={"fused": True}``), and (d) the synchronizing CUDA calls of a short
+``fit`` (``torch.cuda.set_sync_debug_mode("warn")``), by source line. Last, (c) the
+per-batch overhead of skdlies' skorch net (``FastNet``) over (ii) with a tiny network
+(12 -> 1, batch 3500), where the arithmetic is negligible.
 
 Usage (a GPU machine; about 2 minutes on one H100/H200, more with ``--compile``)::
 
-    python benchmarks/bench_gpu.py [--mnist mnist.npz] [--compile] [--graph]
-    python benchmarks/bench_gpu.py --device cpu --rows 100000 --epochs 2   # smoke test
+    PYTHONPATH=. python benchmarks/bench_gpu.py [--mnist mnist.npz] [--compile] [--graph]
+    PYTHONPATH=. python benchmarks/bench_gpu.py --device cpu --rows 100000 --epochs 2  # smoke
+
+An image without skorch or pooch can take their wheels (``skorch==1.4.0``, ``pooch``,
+``platformdirs``; all pure Python) with ``pip install --no-deps --target``.
 """
 
 from __future__ import annotations
@@ -37,8 +43,10 @@ import argparse
 import math
 import statistics
 import time
+import warnings
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -62,8 +70,10 @@ class Workload:
     make_module: Callable[[], torch.nn.Module]
     criterion: torch.nn.Module
     make_optimizer: Callable[..., torch.optim.Optimizer]  # (params, **extra) -> optimizer
-    make_estimator: Callable[[torch.device, int], object]  # (device, max_epochs) -> estimator
+    make_estimator: Callable[..., object]  # (device, max_epochs, **params) -> estimator
     target_s: float | None = None
+    #: on CUDA, more estimator runs: label -> extra estimator parameters
+    cuda_variants: dict[str, dict] = field(default_factory=dict)
 
 
 def sync(device: torch.device) -> None:
@@ -183,15 +193,39 @@ def graphed_epochs(w: Workload, device, epochs: int) -> list[float]:
     return times[1:]
 
 
-def estimator_epochs(w: Workload, device, epochs: int) -> tuple[list[float], float]:
+def estimator_epochs(w: Workload, device, epochs: int, **params) -> tuple[list[float], float]:
     """(iii): the epochs' ``dur`` (warm-up excluded) and the whole ``fit`` per epoch."""
-    est = w.make_estimator(device, epochs + 1)
+    est = w.make_estimator(device, epochs + 1, **params)
     sync(device)
     start = time.perf_counter()
     est.fit(w.X) if w.y is None else est.fit(w.X, w.y)
     sync(device)
     wall = (time.perf_counter() - start) / (epochs + 1)
     return est.net_.history[:, "dur"][1:], wall
+
+
+def host_syncs(w: Workload, device, n_batches: int = 20) -> None:
+    """(d): synchronizing CUDA calls in two estimator epochs of ``n_batches`` batches each.
+
+    Uses ``torch.cuda.set_sync_debug_mode("warn")``; FastNet should show about one per
+    epoch (the batch losses read at its end), not one per batch.
+    """
+    rows = min(len(w.X), n_batches * w.batch_size)
+    est = w.make_estimator(device, 2)
+    X, y = w.X[:rows], None if w.y is None else w.y[:rows]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.cuda.set_sync_debug_mode("warn")
+        try:
+            est.fit(X) if y is None else est.fit(X, y)
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
+    syncs = Counter(f"{c.filename.split('site-packages/')[-1]}:{c.lineno}" for c in caught
+                    if "synchroniz" in str(c.message))
+    print(f"  (d) synchronizing CUDA calls in fit (2 epochs x {math.ceil(rows / w.batch_size)} "
+          f"batches, incl. data transfer and setup): {sum(syncs.values())}")
+    for where, count in syncs.most_common(6):
+        print(f"      {count:5d}  {where}")
 
 
 def fastnet_overhead(device, rows: int, epochs: int) -> None:
@@ -247,9 +281,9 @@ def devries(rows: int) -> Workload:
     def make_optimizer(params, **extra):
         return torch.optim.Adadelta(params, lr=1.0, **KERAS2_ADADELTA, **extra)
 
-    def make_estimator(device, max_epochs):
+    def make_estimator(device, max_epochs, **params):
         return AftershockNet(balanced_batches=False, max_epochs=max_epochs, device=str(device),
-                             random_state=0)
+                             random_state=0, **params)
 
     return Workload(f"(a) DeVries AftershockNet, {rows:,} x 12, batch 3500, Adadelta", X, y,
                     3500, make_module, torch.nn.BCEWithLogitsLoss(), make_optimizer,
@@ -272,13 +306,15 @@ def dense_autoencoder(path: str | None) -> Workload:
     def make_optimizer(params, **extra):
         return torch.optim.Adam(params, lr=1e-3, **extra)
 
-    def make_estimator(device, max_epochs):
-        return DenseAutoencoder(max_epochs=max_epochs, device=str(device), random_state=0)
+    def make_estimator(device, max_epochs, **params):
+        return DenseAutoencoder(max_epochs=max_epochs, device=str(device), random_state=0,
+                                **params)
 
     return Workload(f"(b) DenseAutoencoder 784-128-64-32, {len(X):,} {source} rows, batch 256, "
                     "Adam", X, None, 256, make_module,
                     ReconstructionLoss(proto.loss_, proto.output_activation_), make_optimizer,
-                    make_estimator, target_s=0.15 if len(X) == 60_000 else None)
+                    make_estimator, target_s=0.15 if len(X) == 60_000 else None,
+                    cuda_variants={"Adam(fused=True)": {"optimizer_params": {"fused": True}}})
 
 
 def run(w: Workload, device, epochs: int, *, compile_: bool, graph: bool) -> None:
@@ -299,6 +335,12 @@ def run(w: Workload, device, epochs: int, *, compile_: bool, graph: bool) -> Non
     durs, wall = estimator_epochs(w, device, epochs)
     show("iii", "(iii) skdlies estimator (history dur)", statistics.median(durs),
          f"  [whole fit: {wall:.4f} s/epoch]")
+    for i, (label, params) in enumerate(w.cuda_variants.items() if device.type == "cuda" else []):
+        try:
+            durs, _ = estimator_epochs(w, device, epochs, **params)
+            show(f"iii-{i + 1}", f"(iii-{i + 1}) estimator, {label}", statistics.median(durs))
+        except Exception as error:
+            print(f"  (iii-{i + 1}) estimator, {label} failed: {type(error).__name__}: {error}")
     if compile_:
         try:
             start = time.perf_counter()
@@ -314,6 +356,11 @@ def run(w: Workload, device, epochs: int, *, compile_: bool, graph: bool) -> Non
                  statistics.median(graphed_epochs(w, device, epochs)))
         except Exception as error:
             print(f"  (v)   CUDA graph failed: {type(error).__name__}: {error}")
+    if device.type == "cuda":
+        try:
+            host_syncs(w, device)
+        except Exception as error:
+            print(f"  (d) sync check failed: {type(error).__name__}: {error}")
     for key in ("i", "ii", "iv", "v"):
         if key in results:
             print(f"  ratio estimator / ({key}): {results['iii'] / results[key]:.3f}")

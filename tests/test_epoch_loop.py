@@ -301,3 +301,40 @@ def test_deferred_scalar_detaches_and_rejects_what_item_rejects():
     assert _deferred_scalar(np.float32(1.5)) == 1.5
     with pytest.raises(RuntimeError, match="cannot be converted to Scalar"):
         _deferred_scalar(torch.ones(2))
+
+
+def test_batch_callbacks_get_skorch_kwargs_once_per_batch(X, monkeypatch):
+    """on_batch_begin/on_batch_end: called per batch, with skorch's keyword arguments."""
+
+    def record(monkeypatch_ctx):
+        calls = []
+
+        def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+            net.history.new_batch()  # what NeuralNet.on_batch_begin does
+            calls.append(("begin", training, sorted(kwargs), tuple(batch[0].shape)))
+
+        def on_batch_end(self, net, batch=None, training=False, **kwargs):
+            calls.append(("end", training, sorted(kwargs), tuple(batch[0].shape),
+                          type(kwargs["loss"]).__name__, float(kwargs["loss"].detach())))
+
+        # patched on NeuralNet itself, so FastNet still counts as not overriding them
+        monkeypatch_ctx.setattr(NeuralNet, "on_batch_begin", on_batch_begin)
+        monkeypatch_ctx.setattr(NeuralNet, "on_batch_end", on_batch_end)
+        return calls
+
+    def fit():
+        return DenseAutoencoder((8,), 2, batch_size=60, max_epochs=2, validation_fraction=0.25,
+                                random_state=0).fit(X)
+
+    with monkeypatch.context() as m:
+        ours = record(m)
+        fitted = fit()
+        assert not fitted.net_._reads_batch_history()
+    with monkeypatch.context() as m:
+        theirs = record(m)
+        _skorch_loop(m)
+        fit()
+    assert ours == theirs
+    # per epoch: 3 training batches (150 rows) and 1 validation batch (50 rows), begin and end
+    assert len(ours) == 2 * (3 + 1) * 2
+    assert ours[1][:3] == ("end", True, ["loss", "y_pred"])

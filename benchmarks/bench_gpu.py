@@ -99,7 +99,7 @@ def eager_epochs(w: Workload, device, epochs: int, *, per_step_item: bool,
         return criterion(module(xb), yb)
 
     if compile_mode is not None:
-        loss_of = torch.compile(loss_of, mode=compile_mode)
+        loss_of = torch.compile(loss_of, mode=compile_mode, dynamic=False)  # one graph per shape
     mark_step = getattr(torch.compiler, "cudagraph_mark_step_begin", None)
     times = []
     for _ in range(epochs + 1):

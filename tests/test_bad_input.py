@@ -437,7 +437,7 @@ CASES = [
     case("devries-csv-text-value",
          lambda t: load_devries(devries_csv(
              t, text=devries_frame().to_csv(index=False).replace("\n", "\nabc", 1))),
-         ValueError, r"_grid\.csv' is corrupt or truncated"),
+         ValueError, r"_grid\.csv', line 2, column 'stresses_full_xx': 'abc.*' is not a number"),
     # ---- FSP files ----
     case("fsp-missing-file", lambda t: read_fsp(t / "none.fsp"),
          FileNotFoundError, r"cannot read FSP file .*none\.fsp"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -49,7 +51,11 @@ DAY = 86400.0
 ])
 def test_window_edges(dt_s, counted):
     cells = grid()
-    result = label_cells(*cells, events([(2.5, 2.5, 2.5, dt_s, 3.0)]), ORIGIN)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = label_cells(*cells, events([(2.5, 2.5, 2.5, dt_s, 3.0)]), ORIGIN)
+    # a one-event catalog outside the window is reported as a likely mistake
+    assert any("outside the labelling window" in str(w.message) for w in caught) != counted
     assert result.counts.sum() == int(counted)
     assert count_at(result, cells, 2.5, 2.5, -2.5) == int(counted)
 
@@ -166,7 +172,8 @@ def test_sparse_cells_and_shuffled_order():
 def test_no_events_and_no_cells():
     cells = grid()
     empty = events([])
-    result = label_cells(*cells, empty, ORIGIN)
+    with pytest.warns(UserWarning, match="holds no events"):
+        result = label_cells(*cells, empty, ORIGIN)
     assert result.counts.shape == (len(cells[0]),)
     assert result.counts.sum() == 0 and result.labels.sum() == 0
     none = label_cells([], [], [], events([(0, 0, 1, 10, 3)]), ORIGIN)

@@ -311,7 +311,8 @@ class BaseNeuralEstimator(BaseEstimator):
         device = self.net_.device
         out = None
         with torch.inference_mode():
-            for start in range(0, len(X), INFERENCE_BATCH_SIZE):
+            # at least one (possibly empty) batch, which gives the output's shape and dtype
+            for start in range(0, max(len(X), 1), INFERENCE_BATCH_SIZE):
                 # a copy of one batch: cheap, and safe for read-only (memory-mapped) input
                 batch = torch.tensor(X[start : start + INFERENCE_BATCH_SIZE])
                 result = fn(batch.to(device)).cpu().numpy()
@@ -320,10 +321,6 @@ class BaseNeuralEstimator(BaseEstimator):
                     # held the heap at ~12x the output's size on 10M rows
                     out = np.empty((len(X), *result.shape[1:]), dtype=result.dtype)
                 out[start : start + len(result)] = result
-        if out is None:  # no rows: run the module once on an empty batch for the shape
-            with torch.inference_mode():
-                result = fn(torch.tensor(X[:0]).to(device)).cpu().numpy()
-            out = result
         return out
 
     def __sklearn_tags__(self):

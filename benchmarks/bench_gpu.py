@@ -22,9 +22,10 @@ Each prints the median epoch time (first epoch, the warm-up, excluded) of
       optimizer with ``capturable=True``) captured once in a ``torch.cuda.CUDAGraph``
       and replayed per batch (the last, shorter batch runs eagerly);
 
-On CUDA also (iii-k), the estimator with other parameters (the autoencoder with
-``optimizer_params={"fused": True}``), and (d) the synchronizing CUDA calls of a short
-``fit`` (``torch.cuda.set_sync_debug_mode("warn")``), by source line. Last, (c) the
+On CUDA also (iii-k), the estimator with other parameters: ``cuda_graph=True`` (the
+step recorded once and replayed, :mod:`skdlies._graph`), and for the autoencoder
+``optimizer_params={"fused": True}`` with and without it; and (d) the synchronizing CUDA
+calls of a short ``fit`` (``torch.cuda.set_sync_debug_mode("warn")``), by source line. Last, (c) the
 per-batch overhead of skdlies' skorch net (``FastNet``) over (ii) with a tiny network
 (12 -> 1, batch 3500), where the arithmetic is negligible.
 
@@ -33,8 +34,8 @@ Usage (a GPU machine; about 2 minutes on one H100/H200, more with ``--compile``)
     PYTHONPATH=. python benchmarks/bench_gpu.py [--mnist mnist.npz] [--compile] [--graph]
     PYTHONPATH=. python benchmarks/bench_gpu.py --device cpu --rows 100000 --epochs 2  # smoke
 
-An image without skorch or pooch can take their wheels (``skorch==1.4.0``, ``pooch``,
-``platformdirs``; all pure Python) with ``pip install --no-deps --target``.
+``benchmarks/gpu_check.sh`` runs it with ``--graph`` after the CUDA tests, on a machine
+without skorch or pooch too (it installs their wheels from ``.whl/``).
 """
 
 from __future__ import annotations
@@ -287,7 +288,8 @@ def devries(rows: int) -> Workload:
 
     return Workload(f"(a) DeVries AftershockNet, {rows:,} x 12, batch 3500, Adadelta", X, y,
                     3500, make_module, torch.nn.BCEWithLogitsLoss(), make_optimizer,
-                    make_estimator, target_s=1.0 if rows == 4_700_000 else None)
+                    make_estimator, target_s=1.0 if rows == 4_700_000 else None,
+                    cuda_variants={"cuda_graph=True": {"cuda_graph": True}})
 
 
 def dense_autoencoder(path: str | None) -> Workload:
@@ -314,7 +316,12 @@ def dense_autoencoder(path: str | None) -> Workload:
                     "Adam", X, None, 256, make_module,
                     ReconstructionLoss(proto.loss_, proto.output_activation_), make_optimizer,
                     make_estimator, target_s=0.15 if len(X) == 60_000 else None,
-                    cuda_variants={"Adam(fused=True)": {"optimizer_params": {"fused": True}}})
+                    cuda_variants={
+                        "cuda_graph=True": {"cuda_graph": True},
+                        "Adam(fused=True)": {"optimizer_params": {"fused": True}},
+                        "cuda_graph=True, Adam(fused=True)": {
+                            "cuda_graph": True, "optimizer_params": {"fused": True}},
+                    })
 
 
 def run(w: Workload, device, epochs: int, *, compile_: bool, graph: bool) -> None:
@@ -361,9 +368,10 @@ def run(w: Workload, device, epochs: int, *, compile_: bool, graph: bool) -> Non
             host_syncs(w, device)
         except Exception as error:
             print(f"  (d) sync check failed: {type(error).__name__}: {error}")
-    for key in ("i", "ii", "iv", "v"):
-        if key in results:
-            print(f"  ratio estimator / ({key}): {results['iii'] / results[key]:.3f}")
+    for est_key in [key for key in results if key.startswith("iii")]:
+        ratios = ", ".join(f"/ ({key}) {results[est_key] / results[key]:.3f}"
+                           for key in ("i", "ii", "iv", "v") if key in results)
+        print(f"  ratio ({est_key}) {ratios}")
     if w.target_s is not None:
         for key, seconds in results.items():
             verdict = "meets" if seconds <= w.target_s else "misses"

@@ -132,6 +132,9 @@ class BaseNeuralEstimator(BaseEstimator):
         They are copied at each ``fit``, so the list given here is never modified.
     device : str
         PyTorch device, e.g. ``"cpu"`` or ``"cuda"``.
+    cuda_graph : bool
+        Replay each full training batch from a CUDA graph (CUDA devices only;
+        see :class:`skdlies._graph.GraphedTrainStep`).
     random_state : int, RandomState instance or None
         Seeds weight initialisation, shuffling, noise and dropout. An int gives
         bit-identical results on the same device; ``None`` differs between runs.
@@ -148,6 +151,7 @@ class BaseNeuralEstimator(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "callbacks": [list, None],
         "device": [str, torch.device],
+        "cuda_graph": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -163,6 +167,7 @@ class BaseNeuralEstimator(BaseEstimator):
         validation_fraction,
         callbacks,
         device,
+        cuda_graph,
         random_state,
         verbose,
     ) -> None:
@@ -174,6 +179,7 @@ class BaseNeuralEstimator(BaseEstimator):
         self.validation_fraction = validation_fraction
         self.callbacks = callbacks
         self.device = device
+        self.cuda_graph = cuda_graph
         self.random_state = random_state
         self.verbose = verbose
 
@@ -204,7 +210,7 @@ class BaseNeuralEstimator(BaseEstimator):
         optimizer_params = {f"optimizer__{key}": value for key, value in params.items()}
         # the snapshot comes first so that it records an epoch before EarlyStopping ends the run
         callbacks = [(SNAPSHOT_CALLBACK, EpochSnapshot()), *(copy.deepcopy(self.callbacks) or [])]
-        return FastNet(
+        net = FastNet(
             module=self._build_module(X),
             criterion=self._build_criterion(),
             optimizer=optimizer,
@@ -217,10 +223,13 @@ class BaseNeuralEstimator(BaseEstimator):
             ),
             callbacks=callbacks,
             device=self.device,
+            cuda_graph=self.cuda_graph,
             verbose=self.verbose,
             **optimizer_params,
             **self._net_params(),
         )
+        net._graph_mode()  # a bad cuda_graph / device pair fails here, before any state is set
+        return net
 
     def _on_net_built(self) -> None:
         """Set fitted attributes that come from the new module (e.g. ``n_components_``)."""

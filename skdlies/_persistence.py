@@ -292,7 +292,8 @@ def load(path: str | os.PathLike[str], device: str = "cpu"):
         A file written by :func:`save`.
     device : str, default="cpu"
         Where the network goes (the estimator's ``device`` parameter is set to
-        it): a model trained on a GPU loads on a CPU-only machine.
+        it): a model trained on a GPU loads on a CPU-only machine. Off CUDA,
+        ``cuda_graph`` is set to False.
 
     Returns
     -------
@@ -323,6 +324,8 @@ def load(path: str | os.PathLike[str], device: str = "cpu"):
         )
     estimator = cls(**params)
     estimator.device = device
+    if torch.device(device).type != "cuda" and getattr(estimator, "cuda_graph", False):
+        estimator.cuda_graph = False  # CUDA graphs need a CUDA device
     for name, value in metadata["fitted"].items():
         if not (name.isidentifier() and name.endswith("_") and not name.endswith("__")):
             raise ValueError(f"{path}: {name!r} is not a fitted attribute name.")
@@ -342,7 +345,12 @@ def load(path: str | os.PathLike[str], device: str = "cpu"):
     try:
         net.module_.load_state_dict(module_state, strict=True)
         for opt_name, saved in metadata["optimizers"].items():
-            state = {"state": {}, "param_groups": _decode(saved["param_groups"])}
+            optimizer = getattr(net, opt_name + "_")
+            groups = _decode(saved["param_groups"])
+            for group, fresh in zip(groups, optimizer.param_groups, strict=False):
+                if "capturable" in fresh:  # as the device and cuda_graph want, not as saved
+                    group["capturable"] = fresh["capturable"]
+            state = {"state": {}, "param_groups": groups}
             for index, scalars in saved["state"].items():
                 state["state"][int(index)] = {k: _decode(v) for k, v in scalars.items()}
             prefix = f"optimizer/{opt_name}/"
@@ -350,7 +358,7 @@ def load(path: str | os.PathLike[str], device: str = "cpu"):
                 if key.startswith(prefix):
                     index, name = key[len(prefix):].split("/", 1)
                     state["state"].setdefault(int(index), {})[name] = value
-            getattr(net, opt_name + "_").load_state_dict(state)
+            optimizer.load_state_dict(state)
     except (RuntimeError, ValueError, KeyError) as exc:
         raise ValueError(
             f"{path}: the saved weights do not fit the {cls.__name__} its parameters describe "

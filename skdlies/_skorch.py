@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochScoring, LRScheduler
 from skorch.dataset import get_len
 from skorch.history import History
+
+from ._graph import GraphedTrainStep, graph_blocker, make_capturable
 
 __all__ = [
     "BalancedBatchIterator",
@@ -196,14 +199,80 @@ class FastNet(NeuralNet):
     """A :class:`skorch.NeuralNet` that feeds in-memory data through :class:`BatchIterator`.
 
     Everything else (callbacks, history, checkpointing, devices) is skorch's.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        As for :class:`skorch.NeuralNet`.
+    cuda_graph : bool or "emulate"
+        Replay each training step from a CUDA graph
+        (:class:`skdlies._graph.GraphedTrainStep`); needs a CUDA ``device``
+        and turns on the optimizer's ``capturable`` option. ``"emulate"`` runs
+        the graph bookkeeping without a graph, on any device (for tests).
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, cuda_graph: bool | str = False, **kwargs):
         kwargs.setdefault("iterator_train", BatchIterator)
         kwargs.setdefault("iterator_valid", BatchIterator)
         kwargs.setdefault("iterator_train__shuffle", True)
         kwargs.setdefault("train_split", None)
         super().__init__(*args, **kwargs)
+        self.cuda_graph = cuda_graph
+
+    def _graph_mode(self) -> str | None:
+        """``"cuda"``, ``"emulate"`` or ``None`` (eager), from ``cuda_graph`` and ``device``."""
+        if isinstance(self.cuda_graph, str):
+            if self.cuda_graph != "emulate":
+                raise ValueError(
+                    f"cuda_graph must be True, False or 'emulate', got {self.cuda_graph!r}."
+                )
+            return "emulate"
+        if not self.cuda_graph:
+            return None
+        if torch.device(self.device).type != "cuda":
+            raise ValueError(
+                f"cuda_graph=True needs a CUDA device, but device={self.device!r}; "
+                "set cuda_graph=False to train there."
+            )
+        return "cuda"
+
+    def initialize_optimizer(self, *args, **kwargs):
+        super().initialize_optimizer(*args, **kwargs)
+        if self._graph_mode() == "cuda":
+            for name in self._optimizers:
+                make_capturable(getattr(self, name + "_"))
+        return self
+
+    def fit_loop(self, X, y=None, epochs=None, **kwargs):
+        """skorch's fit loop; a CUDA graph recorded in it lives until it returns."""
+        self._graph_step = None  # decided at the first training epoch
+        try:
+            return super().fit_loop(X, y, epochs, **kwargs)
+        finally:
+            self._graph_step = None
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_graph_step", None)  # a recorded graph cannot be pickled
+        return state
+
+    def _train_step_of_epoch(self, step_fn):
+        """The step function of a training epoch: ``step_fn``, or a graph replaying it."""
+        mode = self._graph_mode()
+        if mode is None or step_fn != self.train_step:
+            return step_fn
+        if getattr(self, "_graph_step", None) is None:
+            blocker = graph_blocker(self)
+            if blocker is None:
+                self._graph_step = GraphedTrainStep(self, emulate=mode == "emulate")
+            else:
+                warnings.warn(
+                    f"cuda_graph is on, but training runs eagerly: {blocker}.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                self._graph_step = False
+        return self._graph_step or step_fn
 
     def _set_training(self, training: bool = True) -> None:
         # skorch calls this before every batch; ``Module.train`` walks every submodule,
@@ -226,11 +295,13 @@ class FastNet(NeuralNet):
 
         A callback whose ``on_batch_end`` may read the batch entry (``ProgressBar``, the
         loggers, any callback of one's own) gets skorch's own loop: see
-        :meth:`_reads_batch_history`.
+        :meth:`_batch_history_reader`.
         """
         if iterator is None:
             return
-        if self._reads_batch_history():
+        if training:
+            step_fn = self._train_step_of_epoch(step_fn)
+        if self._batch_history_reader() is not None:
             super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
             return
         loss_key, size_key = prefix + "_loss", prefix + "_batch_size"
@@ -256,27 +327,27 @@ class FastNet(NeuralNet):
         _write_batch_entries(entries, loss_key, losses, size_key, sizes)
         self.history.record(prefix + "_batch_count", len(entries))
 
-    def _reads_batch_history(self) -> bool:
-        """Whether something may read a batch's history entry in ``on_batch_end``.
+    def _batch_history_reader(self) -> str | None:
+        """What may read a batch's history entry in ``on_batch_end``; ``None`` if nothing.
 
-        True when the net overrides ``on_batch_end``, when its history is not a
-        plain :class:`skorch.history.History` (``DistributedHistory`` records by
-        position), or when a callback overrides ``on_batch_end``, except skorch's
-        ``EpochScoring`` (it only caches predictions) and an ``LRScheduler`` that
-        steps once per epoch.
+        The net, if it overrides ``on_batch_end``; its history, if not a plain
+        :class:`skorch.history.History` (``DistributedHistory`` records by
+        position); a callback that overrides ``on_batch_end``, except skorch's
+        ``EpochScoring`` (it only caches predictions) and an ``LRScheduler``
+        that steps once per epoch.
         """
         if type(self).on_batch_end is not NeuralNet.on_batch_end:
-            return True
+            return f"{type(self).__name__}.on_batch_end"
         if type(self.history).record_batch is not History.record_batch:
-            return True
-        for _, callback in self.callbacks_:
+            return f"the history ({type(self.history).__name__})"
+        for name, callback in self.callbacks_:
             method = type(callback).on_batch_end
             if method in (Callback.on_batch_end, EpochScoring.on_batch_end):
                 continue
             if method is LRScheduler.on_batch_end and callback.step_every != "batch":
                 continue
-            return True
-        return False
+            return f"callback {name!r}"
+        return None
 
     def get_dataset(self, X, y=None) -> TensorDataset:
         if isinstance(X, TensorDataset):

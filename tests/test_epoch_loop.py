@@ -181,11 +181,11 @@ def test_which_callbacks_read_batch_entries():
         return FastNet(torch.nn.Linear(2, 1), criterion=torch.nn.MSELoss,
                        callbacks=list(callbacks)).initialize()
 
-    assert not net()._reads_batch_history()
-    assert not net(EpochScoring("r2"), EarlyStopping())._reads_batch_history()
-    assert not net(LRScheduler(step_every="epoch"))._reads_batch_history()
-    assert net(LRScheduler(step_every="batch"))._reads_batch_history()
-    assert net(_ReadsBatchLoss())._reads_batch_history()
+    assert net()._batch_history_reader() is None
+    assert net(EpochScoring("r2"), EarlyStopping())._batch_history_reader() is None
+    assert net(LRScheduler(step_every="epoch"))._batch_history_reader() is None
+    assert net(LRScheduler(step_every="batch"))._batch_history_reader() is not None
+    assert net(_ReadsBatchLoss())._batch_history_reader() is not None
 
 
 class _StopAt(Callback):
@@ -254,7 +254,7 @@ def test_an_interrupt_mid_epoch_leaves_the_history_skorch_leaves(where, monkeypa
             net = _raw_net(iterator_train=_StopBetweenBatches, iterator_train__stop_at=6)
         else:
             net = _raw_net(callbacks=[_StopAt(6, where)])
-        assert not net.initialize()._reads_batch_history()
+        assert net.initialize()._batch_history_reader() is None
         return net.fit(data, target)
 
     ours = fit()
@@ -329,7 +329,7 @@ def test_batch_callbacks_get_skorch_kwargs_once_per_batch(X, monkeypatch):
     with monkeypatch.context() as m:
         ours = record(m)
         fitted = fit()
-        assert not fitted.net_._reads_batch_history()
+        assert fitted.net_._batch_history_reader() is None
     with monkeypatch.context() as m:
         theirs = record(m)
         _skorch_loop(m)

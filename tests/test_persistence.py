@@ -165,6 +165,26 @@ def test_model_saved_on_cuda_loads_on_cpu(data, tmp_path):
     loaded.partial_fit(X)  # and it trains on
 
 
+def test_model_trained_with_cuda_graphs_loads_and_trains_on_cpu(data, tmp_path):
+    """A GPU file with ``cuda_graph=True``: its optimizer groups say ``capturable`` (GPU only)."""
+    est, X = _fitted("dense", data)
+    path = tmp_path / "graphed.st"
+    skdlies.save(est, path)
+
+    def as_if_graphed_on_cuda(metadata):
+        metadata["device"] = metadata["params"]["device"] = "cuda"
+        metadata["params"]["cuda_graph"] = True
+        for group in metadata["optimizers"]["optimizer"]["param_groups"]:
+            group["__dict__"]["capturable"] = True
+
+    _rewrite(path, as_if_graphed_on_cuda)
+    loaded = skdlies.load(path, device="cpu")
+    assert loaded.cuda_graph is False
+    assert not any(g["capturable"] for g in loaded.net_.optimizer_.param_groups)
+    assert np.array_equal(loaded.transform(X), est.transform(X))
+    loaded.partial_fit(X)  # a capturable Adam would refuse to step on the CPU
+
+
 def test_save_is_atomic(data, tmp_path, monkeypatch):
     est, _ = _fitted("dense", data)
     path = tmp_path / "m.st"

@@ -74,7 +74,7 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
     optimizer_params : dict, default=None
         Optimizer arguments. For Adadelta, ``rho=0.95`` and ``eps=1e-7`` are
         used unless given here.
-    validation_fraction, callbacks, device, random_state, verbose :
+    validation_fraction, callbacks, device, cuda_graph, random_state, verbose :
         As in :class:`skdlies.autoencoders.DenseAutoencoder`.
 
     Attributes
@@ -117,13 +117,15 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
         validation_fraction: float | None = None,
         callbacks: list | None = None,
         device: str = "cpu",
+        cuda_graph: bool = False,
         random_state=None,
         verbose: int = 0,
     ) -> None:
         super().__init__(
             max_epochs=max_epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
             optimizer_params=optimizer_params, validation_fraction=validation_fraction,
-            callbacks=callbacks, device=device, random_state=random_state, verbose=verbose,
+            callbacks=callbacks, device=device, cuda_graph=cuda_graph,
+            random_state=random_state, verbose=verbose,
         )
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation

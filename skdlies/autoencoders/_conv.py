@@ -55,7 +55,9 @@ class ConvAutoencoder(BaseAutoencoder):
         As in :class:`DenseAutoencoder`.
     max_epochs : int, default=20
     batch_size : int, default=128
-    lr, optimizer, optimizer_params, validation_fraction, callbacks, device, random_state, verbose :
+    lr, optimizer, optimizer_params, validation_fraction, callbacks :
+        As in :class:`DenseAutoencoder`.
+    device, cuda_graph, random_state, verbose :
         As in :class:`DenseAutoencoder`.
 
     Attributes
@@ -92,13 +94,15 @@ class ConvAutoencoder(BaseAutoencoder):
         validation_fraction: float | None = None,
         callbacks: list | None = None,
         device: str = "cpu",
+        cuda_graph: bool = False,
         random_state=None,
         verbose: int = 0,
     ) -> None:
         super().__init__(
             max_epochs=max_epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
             optimizer_params=optimizer_params, validation_fraction=validation_fraction,
-            callbacks=callbacks, device=device, random_state=random_state, verbose=verbose,
+            callbacks=callbacks, device=device, cuda_graph=cuda_graph,
+            random_state=random_state, verbose=verbose,
         )
         self.image_shape = image_shape
         self.filters = filters

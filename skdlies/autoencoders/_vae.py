@@ -41,7 +41,9 @@ class VariationalAutoencoder(BaseAutoencoder):
     activation : str, default="relu"
     max_epochs : int, default=50
     batch_size : int, default=128
-    lr, optimizer, optimizer_params, validation_fraction, callbacks, device, random_state, verbose :
+    lr, optimizer, optimizer_params, validation_fraction, callbacks :
+        As in :class:`DenseAutoencoder`.
+    device, cuda_graph, random_state, verbose :
         As in :class:`DenseAutoencoder`.
 
     Attributes
@@ -83,13 +85,15 @@ class VariationalAutoencoder(BaseAutoencoder):
         validation_fraction: float | None = None,
         callbacks: list | None = None,
         device: str = "cpu",
+        cuda_graph: bool = False,
         random_state=None,
         verbose: int = 0,
     ) -> None:
         super().__init__(
             max_epochs=max_epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
             optimizer_params=optimizer_params, validation_fraction=validation_fraction,
-            callbacks=callbacks, device=device, random_state=random_state, verbose=verbose,
+            callbacks=callbacks, device=device, cuda_graph=cuda_graph,
+            random_state=random_state, verbose=verbose,
         )
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes

@@ -18,3 +18,20 @@ def digits():
 def small_X(digits):
     """The first 300 training digits: enough to train a few epochs in well under a second."""
     return np.ascontiguousarray(digits[0][:300])
+
+
+@pytest.fixture()
+def graph_steps(monkeypatch):
+    """The ``GraphedTrainStep`` objects that training creates, for their counters."""
+    import skdlies._skorch
+    from skdlies._graph import GraphedTrainStep
+
+    created = []
+
+    class Recorded(GraphedTrainStep):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            created.append(self)
+
+    monkeypatch.setattr(skdlies._skorch, "GraphedTrainStep", Recorded)
+    return created

@@ -14,7 +14,6 @@ import torch
 
 import skdlies
 import skdlies._skorch
-from skdlies._graph import GraphedTrainStep
 from skdlies.aftershocks import AftershockNet
 from skdlies.autoencoders import ConvAutoencoder, DenseAutoencoder, VariationalAutoencoder
 
@@ -45,19 +44,6 @@ def _outputs(est, X):
 
 def _losses(est):
     return np.array([b["train_loss"] for e in est.net_.history for b in e["batches"]])
-
-
-@pytest.fixture()
-def graph_steps(monkeypatch):
-    created = []
-
-    class Recorded(GraphedTrainStep):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            created.append(self)
-
-    monkeypatch.setattr(skdlies._skorch, "GraphedTrainStep", Recorded)
-    return created
 
 
 NAMES = ["dense", "denoising", "conv", "vae", "aftershocknet", "balanced"]

@@ -21,27 +21,12 @@ import pytest
 import torch
 from skorch.callbacks import Callback, EpochScoring, GradientNormClipping, LRScheduler
 
-import skdlies._skorch
 from skdlies._graph import GRAPH_WARMUP_STEPS, GraphedTrainStep, make_capturable
 from skdlies._skorch import FastNet
 from skdlies.aftershocks import AftershockNet
 from skdlies.autoencoders import ConvAutoencoder, DenseAutoencoder, VariationalAutoencoder
 
 N_ROWS, BATCH = 1050, 100  # 10 full batches and a shorter one per epoch
-
-
-@pytest.fixture()
-def graph_steps(monkeypatch):
-    """The GraphedTrainStep objects that training creates, for their counters."""
-    created = []
-
-    class Recorded(GraphedTrainStep):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            created.append(self)
-
-    monkeypatch.setattr(skdlies._skorch, "GraphedTrainStep", Recorded)
-    return created
 
 
 @pytest.fixture()

@@ -3,11 +3,13 @@
 # the CUDA tests (tests/test_cuda.py, tests/test_cuda_graph.py), then benchmarks/bench_gpu.py
 # with the whole-step CUDA graph (v). Logs go to $OUT (the device tool brings them back).
 #
-# The device image has PyTorch, scikit-learn, h5py, pandas, matplotlib, tqdm and pytest but not
-# skorch or pooch. Fetch their wheels here once (all pure Python):
+# The device image (Python 3.12) has PyTorch, h5py, pandas, matplotlib, tqdm and pytest but not
+# skorch or pooch, and a scikit-learn of its own version. Fetch wheels here once (9 MB; the
+# scikit-learn that CI installed in 2026-11, so that the tests see the same version):
 #   echo /.whl/ >> .git/info/exclude
 #   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 \
-#       --implementation cp -d .whl skorch==1.4.0 pooch==1.8.2 platformdirs==4.3.8
+#       --implementation cp --platform manylinux_2_28_x86_64 -d .whl \
+#       skorch==1.4.0 pooch==1.8.2 platformdirs==4.3.8 scikit-learn==1.9.1
 # then run, with the device tool: command "bash benchmarks/gpu_check.sh", carry [".whl"].
 # Extra arguments go to bench_gpu.py (e.g. --compile; --only devries).
 set -uo pipefail

@@ -22,7 +22,7 @@ import torch
 from skorch.callbacks import Callback, EpochScoring, GradientNormClipping, LRScheduler
 
 from skdlies._graph import GRAPH_WARMUP_STEPS, GraphedTrainStep, make_capturable
-from skdlies._skorch import FastNet
+from skdlies._skorch import FastNet, ValidationSplit
 from skdlies.aftershocks import AftershockNet
 from skdlies.autoencoders import ConvAutoencoder, DenseAutoencoder, VariationalAutoencoder
 
@@ -66,7 +66,12 @@ def _fit_net(Xy, cuda_graph, *, epochs=3, **params):
 
 
 def _batch_losses(net):
-    return [batch["train_loss"] for epoch in net.history for batch in epoch["batches"]]
+    """The loss of every batch, training and validation, in order."""
+    return [
+        batch["train_loss" if "train_loss" in batch else "valid_loss"]
+        for epoch in net.history
+        for batch in epoch["batches"]
+    ]
 
 
 def _assert_same_training(a, b):
@@ -85,6 +90,15 @@ def test_emulated_graph_trains_exactly_like_eager(Xy, graph_steps):
     assert step.n_recordings == 1
     assert step.n_replays == 3 * 10 - GRAPH_WARMUP_STEPS
     assert graphed._graph_step is None  # dropped when the fit loop ends
+
+
+def test_emulated_graph_with_validation_epochs_between(Xy, graph_steps):
+    """Evaluation batches (eval mode, no dropout) run between the replays of training batches."""
+    split = {"train_split": ValidationSplit(0.2, seed=0)}
+    eager, graphed = _fit_net(Xy, False, **split), _fit_net(Xy, "emulate", **split)
+    _assert_same_training(eager, graphed)
+    assert graphed.history[:, "valid_loss"] == eager.history[:, "valid_loss"]
+    assert graph_steps[0].n_replays > 0
 
 
 @pytest.mark.parametrize("optimizer", [torch.optim.Adam, torch.optim.SGD, torch.optim.RMSprop])

@@ -8,6 +8,8 @@ the GPU that loads, predicts and trains on the CPU.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -123,3 +125,20 @@ def test_partial_fit_trains_on_with_graphs(small_X, graph_steps):
     assert all(step.n_replays > 0 for step in graph_steps)
     losses = _losses(est)
     assert np.isfinite(losses).all() and losses[-6:].mean() < losses[:6].mean()
+
+
+@pytest.mark.parametrize("cuda_graph", [False, True])
+def test_no_host_sync_per_batch(cuda_graph, small_X):
+    """The data go to the device once and the losses come back once per epoch, not per batch."""
+    X = np.tile(small_X, (4, 1))  # 1,200 rows: 24 batches of 50 per epoch, 48 in all
+    est = DenseAutoencoder((32,), 8, max_epochs=2, batch_size=50, random_state=0,
+                           device="cuda", cuda_graph=cuda_graph)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.cuda.set_sync_debug_mode("warn")
+        try:
+            est.fit(X)
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
+    syncs = [w for w in caught if "synchroniz" in str(w.message)]
+    assert len(syncs) < 24, [f"{w.filename}:{w.lineno}" for w in syncs]

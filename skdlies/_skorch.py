@@ -245,15 +245,16 @@ class FastNet(NeuralNet):
 
     def fit_loop(self, X, y=None, epochs=None, **kwargs):
         """skorch's fit loop; a CUDA graph recorded in it lives until it returns."""
-        self._graph_step = None  # decided at the first training epoch
+        # decided at the first training epoch; the trailing "_" keeps it out of get_params
+        self._graph_step_ = None
         try:
             return super().fit_loop(X, y, epochs, **kwargs)
         finally:
-            self._graph_step = None
+            self._graph_step_ = None
 
     def __getstate__(self):
         state = super().__getstate__()
-        state.pop("_graph_step", None)  # a recorded graph cannot be pickled
+        state.pop("_graph_step_", None)  # a recorded graph cannot be pickled
         return state
 
     def _train_step_of_epoch(self, step_fn):
@@ -261,18 +262,18 @@ class FastNet(NeuralNet):
         mode = self._graph_mode()
         if mode is None or step_fn != self.train_step:
             return step_fn
-        if getattr(self, "_graph_step", None) is None:
+        if getattr(self, "_graph_step_", None) is None:
             blocker = graph_blocker(self)
             if blocker is None:
-                self._graph_step = GraphedTrainStep(self, emulate=mode == "emulate")
+                self._graph_step_ = GraphedTrainStep(self, emulate=mode == "emulate")
             else:
                 warnings.warn(
                     f"cuda_graph is on, but training runs eagerly: {blocker}.",
                     UserWarning,
                     stacklevel=2,
                 )
-                self._graph_step = False
-        return self._graph_step or step_fn
+                self._graph_step_ = False
+        return self._graph_step_ or step_fn
 
     def _set_training(self, training: bool = True) -> None:
         # skorch calls this before every batch; ``Module.train`` walks every submodule,

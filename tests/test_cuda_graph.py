@@ -89,7 +89,8 @@ def test_emulated_graph_trains_exactly_like_eager(Xy, graph_steps):
     # 10 full batches per epoch: the first 3 warm up, the rest replay; the 11th is eager
     assert step.n_recordings == 1
     assert step.n_replays == 3 * 10 - GRAPH_WARMUP_STEPS
-    assert graphed._graph_step is None  # dropped when the fit loop ends
+    assert graphed._graph_step_ is None  # dropped when the fit loop ends
+    assert not any("graph_step" in name for name in graphed.get_params())
 
 
 def test_emulated_graph_with_validation_epochs_between(Xy, graph_steps):
@@ -182,7 +183,7 @@ class _PickleAtEpochEnd(Callback):
         return self
 
     def on_epoch_end(self, net, **kwargs):
-        assert isinstance(net._graph_step, GraphedTrainStep)
+        assert isinstance(net._graph_step_, GraphedTrainStep)
         self.pickled.append(pickle.dumps(net))
 
 
@@ -190,7 +191,7 @@ def test_net_pickles_in_the_middle_of_a_graphed_fit(Xy):
     """A checkpoint that pickles the net mid-fit (the recorded step cannot be pickled)."""
     net = _fit_net(Xy, "emulate", epochs=1, callbacks=[("pickle", _PickleAtEpochEnd())])
     unpickled = pickle.loads(dict(net.callbacks_)["pickle"].pickled[0])
-    assert "_graph_step" not in vars(unpickled)
+    assert "_graph_step_" not in vars(unpickled)
 
 
 def test_bad_settings_are_refused(Xy):

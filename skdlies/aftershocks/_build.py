@@ -31,12 +31,41 @@ Engine = Callable[[np.ndarray, pd.DataFrame], np.ndarray]
 
 
 def okada_engine(points: np.ndarray, patches: pd.DataFrame) -> np.ndarray:
-    """Okada (1992) rectangles (:func:`skdlies.stress.okada_stress_rake`): the fast engine."""
+    """Okada (1992) rectangles (:func:`skdlies.stress.okada_stress_rake`): the fast engine.
+
+    Parameters
+    ----------
+    points : ndarray of shape (n, 3)
+        Observation points (m; x East, y North, z Up).
+    patches : pandas.DataFrame
+        Patch table as in :attr:`skdlies.datasets.SlipModel.patches`.
+
+    Returns
+    -------
+    ndarray of shape (n, 6)
+        Stress change (Pa, tension positive; xx, yy, zz, xy, xz, yz).
+    """
     return okada_stress_rake(points, *(patches[c].to_numpy() for c in _PATCH_COLUMNS))
 
 
 def cutde_engine(points: np.ndarray, patches: pd.DataFrame) -> np.ndarray:
-    """Two cutde triangles per rectangle (:func:`skdlies.stress.halfspace_stress`): the oracle."""
+    """Two cutde triangles per rectangle (:func:`skdlies.stress.halfspace_stress`): the oracle.
+
+    Parameters and result as for :func:`okada_engine`; slower, and exact to
+    the triangles' own accuracy (the reference the Okada engine is tested on).
+
+    Parameters
+    ----------
+    points : ndarray of shape (n, 3)
+        Observation points (m).
+    patches : pandas.DataFrame
+        Patch table.
+
+    Returns
+    -------
+    ndarray of shape (n, 6)
+        Stress change (Pa).
+    """
     x, y, depth, strike, dip, length, width, rake, slip = (
         patches[c].to_numpy() for c in _PATCH_COLUMNS
     )
@@ -53,6 +82,16 @@ def receiver_plane(model: SlipModel) -> tuple[float, float, float]:
 
     The receiver plane of DeVries et al. for dCFS. Strike and rake are averaged
     as directions (circular means), dip arithmetically.
+
+    Parameters
+    ----------
+    model : skdlies.datasets.SlipModel
+        A slip model with rake (SRCMOD ``RAKE``) on each patch.
+
+    Returns
+    -------
+    strike, dip, rake : float
+        Degrees; strike in [0, 360), rake in (-180, 180].
     """
     p = model.patches
     weight = (p["length_km"] * p["width_km"]).where(p["slip_m"] > 0, 0.0).to_numpy()

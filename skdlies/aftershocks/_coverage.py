@@ -38,7 +38,18 @@ class CatalogCoverage:
 
     @classmethod
     def from_events(cls, events: pd.DataFrame) -> CatalogCoverage:
-        """The coverage of a catalog read by :func:`skdlies.datasets.read_catalog`."""
+        """The coverage of a catalog read by :func:`skdlies.datasets.read_catalog`.
+
+        Parameters
+        ----------
+        events : pandas.DataFrame
+            Columns ``time`` (UTC), ``latitude`` and ``longitude`` (degrees).
+
+        Returns
+        -------
+        CatalogCoverage
+            The span of its event times and the box of its epicentres.
+        """
         if len(events) == 0:
             raise ValueError("An empty catalog covers nothing.")
         return cls(events["time"].min(), events["time"].max(),
@@ -46,7 +57,21 @@ class CatalogCoverage:
                    float(events["longitude"].min()), float(events["longitude"].max()))
 
     def covers(self, origin: pd.Timestamp, latitude: float, longitude: float) -> bool:
-        """Whether the whole aftershock window of a mainshock at this place is covered."""
+        """Whether the whole aftershock window of a mainshock at this place is covered.
+
+        Parameters
+        ----------
+        origin : pandas.Timestamp
+            Mainshock origin time (UTC).
+        latitude, longitude : float
+            Epicentre (degrees).
+
+        Returns
+        -------
+        bool
+            True if the catalog spans the window (the year after ``origin``) and
+            the epicentre lies in its box.
+        """
         origin = pd.Timestamp(origin)
         first, last = DEFAULT_WINDOW
         return bool(self.start <= origin + first and self.end >= origin + last

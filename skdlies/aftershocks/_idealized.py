@@ -76,7 +76,20 @@ class StrikeAveragedFields:
     fault: dict
 
     def metric_map(self, name: str, tensor: str = "full") -> np.ndarray:
-        """A strike-averaged metric as a map of the grid's shape."""
+        """A strike-averaged metric as a map of the grid's shape.
+
+        Parameters
+        ----------
+        name : str
+            A column of ``metrics`` (e.g. ``"dtau_max"`` or ``"sqrt(3J2)"``).
+        tensor : {"full", "deviatoric"}, default="full"
+            Which tensor the metric was computed from.
+
+        Returns
+        -------
+        ndarray of shape ``forecast.shape``
+            The metric on the (across, along) grid.
+        """
         return self.metrics[(tensor, name)].to_numpy().reshape(self.forecast.shape)
 
 

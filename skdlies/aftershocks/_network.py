@@ -236,13 +236,35 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
         return self
 
     def decision_function(self, X) -> np.ndarray:
-        """Logit of the positive class for each row (float32, shape (n_samples,))."""
+        """Logit of the positive class for each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs, as in ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            float32 logits; positive means the positive class is more probable.
+        """
         check_is_fitted(self, "net_")
         X = validate_data(self, X, reset=False, dtype=np.float32)
         return self._apply(self.net_.module_, X)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, shape (n_samples, 2), columns in ``classes_`` order."""
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs, as in ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 2)
+            Probabilities (float64), columns in ``classes_`` order.
+        """
         proba = np.empty((len(X), 2))
         p = proba[:, 1]
         np.negative(self.decision_function(X), out=p)  # float32 logits into float64, in place
@@ -253,7 +275,18 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
         return proba
 
     def predict(self, X) -> np.ndarray:
-        """The more probable class of each row."""
+        """The more probable class of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs, as in ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
         positive = self.decision_function(X) > 0
         return self.classes_[positive.astype(int)]
 

@@ -77,6 +77,20 @@ def okada_stress_rake(
     slip_vectors(strike, dip, rake, slip))`` describes the same sources.
     Keyword arguments are passed to :func:`okada_stress`.
 
+    Parameters
+    ----------
+    points : array-like of shape (n, 3)
+        Observation points (m; x East, y North, z Up, z <= 0).
+    x_km, y_km, depth_km, strike, dip, length_km, width_km : array-like of shape (m,)
+        The patches, as for :func:`okada_stress` (km, degrees).
+    rake : array-like of shape (m,)
+        Slip direction on the patch plane (degrees, Aki and Richards: 0 left-lateral,
+        90 reverse).
+    slip_m : array-like of shape (m,)
+        Slip magnitude (m, >= 0).
+    **kwargs
+        ``mu``, ``lam``, ``chunk``, ``backend``, ``threads`` of :func:`okada_stress`.
+
     Returns
     -------
     ndarray of shape (n, 6)

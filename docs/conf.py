@@ -63,10 +63,11 @@ numpydoc_show_class_members = False  # autosummary templates list the methods in
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 numpydoc_attributes_as_param_list = True
-# Every public function and method documents each parameter (PR01, PR02) and what it returns
-# (RT01). Excluded: the result containers (dataclasses and named tuples), whose fields are
-# documented as Attributes, and BaseAutoencoder, whose parameters its subclasses document.
-numpydoc_validation_checks = {"PR01", "PR02", "RT01"}
+# Every public function and method documents each parameter (PR01, PR02), in signature order
+# (PR03), each with a description (PR07), and describes each value it returns (RT01, RT03).
+# Excluded: the result containers (dataclasses and named tuples), whose fields are documented
+# as Attributes, and BaseAutoencoder, whose parameters its subclasses document.
+numpydoc_validation_checks = {"PR01", "PR02", "PR03", "PR07", "RT01", "RT03"}
 numpydoc_validation_exclude = {
     r"\.CatalogCoverage$",
     r"\.CellLabels$",

@@ -144,6 +144,8 @@ def compare_scorers(
     Parameters
     ----------
     scorers : mapping of str to scorer
+        Name of each scorer (the row index of the result) to a fitted
+        classifier, a fitted transformer or a callable, as listed above.
     X : array-like or DataFrame
         Passed unchanged to every scorer.
     y : array-like of shape (n_cells,)

@@ -39,10 +39,14 @@ def grid_cells(
     corners_xy : array-like of shape (m, 2)
         Horizontal positions (km, x East, y North) of the patch corners, e.g.
         ``skdlies.stress.patch_corners(...)[..., :2].reshape(-1, 2)``.
-    cell_km, radius_km, layer_km : float
-        Cell size, circle radius and layer thickness (km).
+    cell_km : float, default=5.0
+        Side of the square cells (km).
+    radius_km : float, default=100.0
+        Radius of the circles around the patch corners (km).
     n_layers : int, default=10
         Number of depth layers (10 x 5 km covers 0-50 km).
+    layer_km : float, default=5.0
+        Thickness of each depth layer (km).
 
     Returns
     -------

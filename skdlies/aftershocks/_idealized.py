@@ -180,6 +180,8 @@ def strike_averaged_fields(
     Returns
     -------
     StrikeAveragedFields
+        The strike-averaged forecast and stress metrics on the grid in the
+        fault's frame, with the strikes and the fault's parameters.
     """
     strikes = np.asarray(strikes, dtype=np.float64).ravel()
     if strikes.size == 0 or not np.all(np.isfinite(strikes)):
@@ -249,6 +251,7 @@ def variance_explained(target, metric, fit: str = "linear") -> float:
         Finite values, e.g. a strike-averaged forecast and a strike-averaged
         stress metric, cell by cell.
     fit : {"linear", "monotone"}, default="linear"
+        The fit ``f`` of ``target`` on ``metric``, as above.
 
     Returns
     -------

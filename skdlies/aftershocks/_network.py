@@ -59,6 +59,8 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
     Parameters
     ----------
     hidden_layer_sizes : tuple of int, default=(50, 50, 50, 50, 50, 50)
+        Units of each hidden layer, input side first; the output layer has one
+        unit (the logit).
     activation : str, default="tanh"
         Hidden activation, one of ``skdlies._nn.ACTIVATIONS``.
     dropout : float, default=0.5
@@ -68,9 +70,15 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
         (1,750 + 1,750); the minority class is cycled. See
         :class:`skdlies._skorch.BalancedBatchIterator`.
     max_epochs : int, default=10
+        Number of passes over the training data.
     batch_size : int, default=3500
+        Samples per gradient step (with ``balanced_batches``, ``batch_size // 2``
+        of each class).
     lr : float, default=1.0
+        Learning rate (1.0: Keras 2's Adadelta default).
     optimizer : str or torch.optim.Optimizer subclass, default="adadelta"
+        The optimizer, a :mod:`torch.optim` class or its name (case-insensitive),
+        e.g. ``"adam"``.
     optimizer_params : dict, default=None
         Optimizer arguments. For Adadelta, ``rho=0.95`` and ``eps=1e-7`` are
         used unless given here.
@@ -159,7 +167,8 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
 
         Returns
         -------
-        self
+        self : AftershockNet
+            The fitted estimator.
         """
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
@@ -193,14 +202,17 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training data, as in :meth:`fit`.
         y : array-like of shape (n_samples,)
+            Labels of the rows of ``X``, each one of ``classes``.
         classes : array-like of shape (2,), default=None
             Both labels. Required on the first call; if given later, it must
             equal ``classes_``.
 
         Returns
         -------
-        self
+        self : AftershockNet
+            The estimator, trained one more epoch.
         """
         first = self._is_first_partial_fit()
         if first and classes is None:

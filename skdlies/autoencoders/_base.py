@@ -77,7 +77,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
 
         Returns
         -------
-        self
+        self : object
+            The fitted estimator.
         """
         X = self._validate_X(X, reset=True)
         self._resolve_output(X)
@@ -104,7 +105,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
 
         Returns
         -------
-        self
+        self : object
+            The estimator, trained one more epoch.
         """
         first = self._is_first_partial_fit()
         X = self._validate_X(X, reset=first)
@@ -131,6 +133,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Data to encode, of the training data's width.
 
         Returns
         -------
@@ -169,6 +172,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Data to encode and reconstruct, of the training data's width.
         y : None
             Ignored.
 

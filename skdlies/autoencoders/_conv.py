@@ -54,7 +54,9 @@ class ConvAutoencoder(BaseAutoencoder):
     activation, noise_std, loss, output_activation :
         As in :class:`DenseAutoencoder`.
     max_epochs : int, default=20
+        Passes over the training data.
     batch_size : int, default=128
+        Samples per gradient step.
     lr, optimizer, optimizer_params, validation_fraction, callbacks :
         As in :class:`DenseAutoencoder`.
     device, cuda_graph, random_state, verbose :

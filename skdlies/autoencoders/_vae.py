@@ -39,8 +39,12 @@ class VariationalAutoencoder(BaseAutoencoder):
         [0, 1], e.g. pixel intensities); ``"gaussian"``: unit variance.
         ``"auto"``: Bernoulli when the training data lie in [0, 1].
     activation : str, default="relu"
+        Activation of the hidden layers of the encoder and decoder, one of
+        ``skdlies._nn.ACTIVATIONS`` (the mean and log-variance layers are linear).
     max_epochs : int, default=50
+        Passes over the training data.
     batch_size : int, default=128
+        Samples per gradient step.
     lr, optimizer, optimizer_params, validation_fraction, callbacks :
         As in :class:`DenseAutoencoder`.
     device, cuda_graph, random_state, verbose :
@@ -137,10 +141,12 @@ class VariationalAutoencoder(BaseAutoencoder):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Data of the training data's width (in [0, 1] for the Bernoulli likelihood).
 
         Returns
         -------
         elbo : ndarray of shape (n_samples,), float64
+            ELBO of each row (nats); higher means the row is better explained.
         """
         check_is_fitted(self, "net_")
         X = self._validate_X(X, reset=False)
@@ -160,12 +166,14 @@ class VariationalAutoencoder(BaseAutoencoder):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Data, as for :meth:`score_samples`.
         y : None
             Ignored.
 
         Returns
         -------
         score : float
+            ``mean(score_samples(X))``: the mean ELBO per sample (nats).
         """
         return float(np.mean(self.score_samples(X)))
 
@@ -175,6 +183,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         Parameters
         ----------
         n_samples : int, default=1
+            Number of samples to generate.
         random_state : int, RandomState instance or None, default=None
             Seeds the draws; an int gives the same samples every call.
 

@@ -61,7 +61,9 @@ def make_toy_aftershocks(
         Cell size (km); depth layers every ``2 * cell_km`` from ``cell_km / 2`` to 50 km.
     background_rate : float, default=0.02
         Probability that a cell is labelled 1 regardless of the stress.
-    random_state : int, RandomState instance or None
+    random_state : int, RandomState instance or None, default=None
+        Seeds each event's source depth, strike and amplitude and the label
+        draws; an int gives the same data set every call.
 
     Returns
     -------

@@ -46,11 +46,15 @@ def plot_image_rows(
     image_shape : (height, width), optional
         Needed for flat non-square images; square ones are inferred.
     cmap : str, default="gray"
+        Matplotlib colormap of the images, drawn on the fixed range 0 to 1
+        (pixel intensities).
     title : str, optional
+        Title above the whole grid; none if not given.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure: one row of axes per array, one image per axes.
     """
     if len(rows) == 0:
         raise ValueError("rows is empty: give at least one array of images.")

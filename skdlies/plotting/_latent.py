@@ -29,15 +29,22 @@ def plot_latent_manifold(
     Parameters
     ----------
     vae : fitted VariationalAutoencoder with ``n_components_ == 2``
+        The model whose decoder (``vae.inverse_transform``) draws the images.
     n_per_side : int, default=15
+        Grid points along each latent axis (``n_per_side ** 2`` images).
     quantiles : (low, high), default=(0.05, 0.95)
+        Probabilities of the first and last grid points on each axis, with
+        ``0 < low < high < 1``.
     image_shape : (height, width), optional
         For non-square images.
     cmap : str, default="gray"
+        Matplotlib colormap of the images; the gaps between them are white.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure: one mosaic on axes of the latent coordinates ``z[0]``
+        (horizontal) and ``z[1]`` (vertical).
     """
     check_is_fitted(vae, "net_")
     if vae.n_components_ != 2:
@@ -76,11 +83,14 @@ def plot_latent_scatter(Z, labels=None, *, cmap: str = "tab10", title: str | Non
     labels : array-like of shape (n_samples,), optional
         Class of each point (a colour bar is added).
     cmap : str, default="tab10"
+        Matplotlib colormap of the labels (unused without ``labels``).
     title : str, optional
+        Title of the axes; ``"Latent means of the data"`` if not given.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure: ``z[0]`` against ``z[1]``, one point per sample.
     """
     Z = np.asarray(Z)
     if Z.ndim != 2 or Z.shape[1] != 2:

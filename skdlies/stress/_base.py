@@ -239,7 +239,8 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
 
         Returns
         -------
-        self
+        self : object
+            The fitted (validated) transformer.
         """
         kind = dask_kind(X)
         if kind is None:
@@ -295,6 +296,7 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
         Returns
         -------
         Xt : ndarray, DataFrame or dask collection of shape (n_samples, n_features_out)
+            The metric of every row of ``X``, as returned by :meth:`transform`.
         """
         return self.fit(X, y).transform(X)
 
@@ -310,6 +312,7 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
         Returns
         -------
         feature_names_out : ndarray of str objects
+            One name per output column of :meth:`transform`, in order.
         """
         if input_features is not None and hasattr(self, "n_features_in_"):
             _check_feature_names_in(self, input_features)

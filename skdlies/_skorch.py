@@ -9,6 +9,8 @@ every batch is a single indexing operation.
 skorch also reads every batch's loss back to the host (``loss.item()``), which
 on a GPU waits for the device once per step. :class:`FastNet` keeps the
 losses on the device and reads them in one transfer at the end of the epoch.
+With ``cuda_graph=True`` it replays each training step from a recorded CUDA
+graph (:mod:`skdlies._graph`).
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from ._skorch import (
     restore_training_state,
     rng_state,
 )
+from ._warnings import user_stacklevel
 
 __all__ = [
     "INFERENCE_BATCH_SIZE",
@@ -291,7 +292,7 @@ class BaseNeuralEstimator(BaseEstimator):
                 f"{type(self).__name__} training was interrupted (KeyboardInterrupt) before "
                 "its first epoch finished; the estimator is not fitted.",
                 TrainingInterruptedWarning,
-                stacklevel=5,  # _train_net, _(partial_)fit_net, (partial_)fit, _fit_context
+                stacklevel=user_stacklevel(),
             )
             return
         if interrupted:
@@ -301,7 +302,7 @@ class BaseNeuralEstimator(BaseEstimator):
                 f"epoch {state.n_epochs + 1}; the estimator keeps the weights of the last "
                 f"finished epoch ({state.n_epochs}). Call partial_fit to continue.",
                 TrainingInterruptedWarning,
-                stacklevel=5,  # _train_net, _(partial_)fit_net, (partial_)fit, _fit_context
+                stacklevel=user_stacklevel(),
             )
         self._torch_rng_state_ = state.rng
 

@@ -30,6 +30,7 @@ from skorch.dataset import get_len
 from skorch.history import History
 
 from ._graph import GraphedTrainStep, graph_blocker, make_capturable
+from ._warnings import user_stacklevel
 
 __all__ = [
     "BalancedBatchIterator",
@@ -272,7 +273,7 @@ class FastNet(NeuralNet):
                 warnings.warn(
                     f"cuda_graph is on, but training runs eagerly: {blocker}.",
                     UserWarning,
-                    stacklevel=2,
+                    stacklevel=user_stacklevel(),
                 )
                 self._graph_step_ = False
         return self._graph_step_ or step_fn

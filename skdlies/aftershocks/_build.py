@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from .._warnings import user_stacklevel
 from ..datasets import SlipModel, load_devries, read_fsp, write_devries
 from ..stress import (
     DEVRIES_COLUMNS,
@@ -172,7 +173,7 @@ def build_event(
     finite = np.isfinite(stress).all(axis=1)
     if not finite.all():
         warnings.warn(f"{model.tag}: {int((~finite).sum())} cells on a patch edge dropped.",
-                      stacklevel=2)
+                      stacklevel=user_stacklevel())
     return frame[finite].reset_index(drop=True)
 
 

@@ -24,6 +24,8 @@ import pandas as pd
 from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score
 
+from .._warnings import user_stacklevel
+
 __all__ = ["compare_scorers", "group_roc_auc", "merged_roc_auc"]
 
 #: Significance level of the ``fraction_significant`` column of :func:`compare_scorers`.
@@ -265,7 +267,7 @@ def _warn_one_class(one_class: list, n_groups: int) -> None:
             f"{len(one_class)} of {n_groups} groups hold a single class, so they have no "
             f"AUC (NaN): {one_class[:10]}{' ...' if len(one_class) > 10 else ''}.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
 

@@ -22,6 +22,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from .._warnings import user_stacklevel
+
 __all__ = ["DEFAULT_WINDOW", "EARTH_RADIUS_KM", "CellLabels", "label_cells", "project_events"]
 
 #: Default time window after the mainshock: [1 s, 365 days - 1 s], both ends included.
@@ -162,14 +164,14 @@ def _warn_if_uncovered(times: pd.Series, start: pd.Timestamp, end: pd.Timestamp)
     or origin-time mix-up); every cell would silently be labelled 0."""
     if times.notna().sum() == 0:
         warnings.warn("the catalog holds no events: every cell is labelled 0.",
-                      UserWarning, stacklevel=4)
+                      UserWarning, stacklevel=user_stacklevel())
         return
     first, last = times.min(), times.max()
     if last < start or first > end:
         warnings.warn(
             f"the catalog spans {first} to {last}, outside the labelling window {start} to "
             f"{end}: every cell is labelled 0 (wrong catalog or origin time?).",
-            UserWarning, stacklevel=4,
+            UserWarning, stacklevel=user_stacklevel(),
         )
 
 

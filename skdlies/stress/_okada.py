@@ -25,6 +25,7 @@ import warnings
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._warnings import user_stacklevel
 from ._halfspace import LAMBDA, MU, check_elastic_moduli, mask_singular
 
 __all__ = ["okada_stress", "okada_stress_rake", "rake_to_components"]
@@ -134,7 +135,7 @@ def okada_stress(
         Degrees; strike clockwise from North, dip in [0, 90] down to the right
         of the strike direction.
     length_km, width_km : array-like of shape (m,)
-        Along-strike length and down-dip width (km).
+        Along-strike length and down-dip width (km), >= 0.
     strike_slip_m, dip_slip_m : array-like of shape (m,)
         Slip of the hanging wall relative to the footwall (m): strike-slip
         positive left-lateral, dip-slip positive reverse (see
@@ -201,6 +202,10 @@ def okada_stress(
     if np.any(delta < 0) or np.any(delta > 90):
         first = np.flatnonzero((delta < 0) | (delta > 90))[0]
         raise ValueError(f"dip must lie in [0, 90] degrees, got {delta[first]:g} (patch {first}).")
+    for name, v in (("length_km", length), ("width_km", width)):
+        if np.any(v < 0):
+            first = np.flatnonzero(v < 0)[0]
+            raise ValueError(f"{name} must be >= 0, got {v[first]:g} (patch {first}).")
     n = len(pts)
     out = np.zeros((n, 6))
     if n == 0 or len(x0) == 0:
@@ -232,7 +237,7 @@ def okada_stress(
             if not auto:
                 raise
             warnings.warn(f"torch backend failed ({exc!r}); using numpy.", RuntimeWarning,
-                          stacklevel=2)
+                          stacklevel=user_stacklevel())
             backend = "numpy"
     if backend == "numpy":
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

@@ -21,6 +21,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._set_output import _get_output_config, _wrap_data_with_container
 from sklearn.utils.validation import _check_feature_names_in, check_array, validate_data
 
+from .._warnings import user_stacklevel
 from ._conventions import COMPONENTS
 
 __all__ = ["MIN_PLAUSIBLE_MAX_PA", "BaseStressTransformer", "StressUnitsWarning"]
@@ -43,7 +44,7 @@ def warn_if_not_pascal(X: np.ndarray) -> None:
             f"{MIN_PLAUSIBLE_MAX_PA:g} Pa: are the stresses in MPa or kPa? skdlies expects "
             "pascal (multiply MPa by 1e6).",
             StressUnitsWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -91,7 +92,7 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
     ``_names_out``.
     """
 
-    _parameter_constraints: dict = {"columns": [tuple, list]}
+    _parameter_constraints: dict = {"columns": ["array-like"]}
 
     #: Meaning of the input columns, in order (for positional arrays and messages).
     _positional: tuple[str, ...] = COMPONENTS
@@ -298,7 +299,11 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
         Xt : ndarray, DataFrame or dask collection of shape (n_samples, n_features_out)
             The metric of every row of ``X``, as returned by :meth:`transform`.
         """
-        return self.fit(X, y).transform(X)
+        if dask_kind(X) is not None:
+            return self.fit(X, y).transform(X)
+        self._validate_params()
+        Xt = self._compute(self._validate(X, reset=True))  # validated (and warned about) once
+        return _wrap_data_with_container("transform", Xt, X, self)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output columns.
@@ -306,8 +311,10 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
         Parameters
         ----------
         input_features : array-like of str or None
-            Checked against the names seen in ``fit`` (if fitted); the output
-            names do not depend on them.
+            The input columns (as a ``Pipeline`` passes them). If fitted on a
+            DataFrame they must include the columns read (others are
+            ignored); if fitted on an array their number must equal
+            ``n_features_in_``. The output names do not depend on them.
 
         Returns
         -------
@@ -315,7 +322,16 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
             One name per output column of :meth:`transform`, in order.
         """
         if input_features is not None and hasattr(self, "n_features_in_"):
-            _check_feature_names_in(self, input_features)
+            if hasattr(self, "feature_names_in_"):  # a DataFrame: its other columns are ignored
+                given = set(np.asarray(input_features, dtype=object).tolist())
+                missing = [c for c in self.feature_names_in_ if c not in given]
+                if missing:
+                    raise ValueError(
+                        f"input_features lacks the column(s) {missing} that "
+                        f"{type(self).__name__} reads."
+                    )
+            else:
+                _check_feature_names_in(self, input_features)
         return np.asarray(self._names_out(), dtype=object)
 
     def __sklearn_tags__(self):

@@ -85,8 +85,13 @@ class CoulombStress(BaseStressTransformer):
     def _friction(self) -> np.ndarray:
         """``mu`` as a 1-D array of finite, non-negative values with distinct column names."""
         mus = check_friction(self.mu)
-        if len({f"{m:g}" for m in mus}) != mus.size:
-            raise ValueError(f"mu must hold distinct values, got {self.mu!r}.")
+        names = [f"{m:g}" for m in mus]
+        if len(set(names)) != mus.size:
+            same = next(name for name in names if names.count(name) > 1)
+            raise ValueError(
+                f"mu must hold values that differ in their first 6 significant digits (they "
+                f"name the output columns): {self.mu!r} has several values written {same}."
+            )
         return mus
 
     def _check_params(self):

@@ -9,6 +9,7 @@ from skdlies.stress import (
     SingularPointsWarning,
     coulomb_stress,
     halfspace_stress,
+    okada_stress,
     patch_corners,
     slip_vectors,
 )
@@ -89,3 +90,38 @@ def test_points_on_an_edge_are_nan_and_counted():
 def test_bad_input(points, corners_shape, match):
     with pytest.raises(ValueError, match=match):
         halfspace_stress(points, -np.ones(corners_shape), np.zeros((corners_shape[0], 3)))
+
+
+@pytest.mark.parametrize("dip", [90.0, 30.0])
+def test_points_on_a_patch_diagonal_match_okada(dip):
+    """Inside a rectangle, on or near the diagonal where its two triangles meet (and at the
+    centre, where both diagonals cross), the triangle solutions are unstable: such points
+    are evaluated with another split of the rectangle and match Okada's closed form."""
+    corners = patch_corners(0, 0, -2, strike=0, dip=dip, length=10, width=5) * 1e3
+    slip = slip_vectors(0, dip, 45, 1.0)
+    c = corners[0]
+    normal = np.cross(c[1] - c[0], c[3] - c[0])
+    normal /= np.linalg.norm(normal)
+    diagonal = (c[2] - c[0]) / np.linalg.norm(c[2] - c[0])
+    across = np.cross(normal, diagonal)  # in the plane, perpendicular to the diagonal
+    on_diagonal = c[0] + 0.3 * (c[2] - c[0])
+    points = np.array([
+        c.mean(axis=0), on_diagonal, on_diagonal + 0.01 * across, on_diagonal + 0.1 * across,
+        on_diagonal + 1e-3 * normal, c[1] + 0.7 * (c[3] - c[1]),  # on the other diagonal
+    ])
+    expected = okada_stress(points, 0, 0, 2, 0, dip, 10, 5, np.sqrt(0.5), np.sqrt(0.5))
+    got = halfspace_stress(points, corners, slip)
+    scale = np.abs(expected).max(axis=1, keepdims=True)
+    np.testing.assert_allclose(got / scale, expected / scale, atol=1e-9)
+
+
+def test_points_near_a_real_edge_of_a_dipping_patch_are_nan():
+    corners = patch_corners(0, 0, -2, strike=0, dip=30, length=10, width=5) * 1e3
+    c = corners[0]
+    along = (c[1] - c[0]) / np.linalg.norm(c[1] - c[0])
+    points = np.array([c[1] + 0.4 * (c[2] - c[1]) + 1e-3 * along,  # 1 mm beyond the end edge
+                       c[0] + 0.5 * (c[1] - c[0]),  # on the top edge
+                       c.mean(axis=0) + np.array([2e3, 0, -1e3])])
+    with pytest.warns(SingularPointsWarning, match="2 of 3 observation points"):
+        stress = halfspace_stress(points, corners, slip_vectors(0, 30, 90, 1.0))
+    assert np.isnan(stress[:2]).all() and np.isfinite(stress[2]).all()

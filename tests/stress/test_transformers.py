@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
-from sklearn.pipeline import make_union
+from sklearn.pipeline import make_pipeline, make_union
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.estimator_checks import check_estimator, parametrize_with_checks
 
 from skdlies.stress import (
@@ -168,6 +169,32 @@ def test_dataframe_in_and_out(transformer):
     assert out.index.equals(df.index)
 
 
+@pytest.mark.parametrize("transformer", STRESS_TRANSFORMERS, ids=ids)
+def test_pipeline_feature_names_from_a_wider_frame(transformer):
+    # The stress columns are read from a frame with other columns (as load_devries gives it):
+    # a Pipeline passes all the frame's columns to get_feature_names_out.
+    df = devries_frame(stresses()).assign(x=1.0, y=2.0)
+    pipe = make_pipeline(FunctionTransformer(feature_names_out="one-to-one"), clone(transformer))
+    pipe.fit(df)
+    names = clone(transformer).get_feature_names_out()
+    assert pipe.get_feature_names_out().tolist() == names.tolist()
+    assert pipe.set_output(transform="pandas").transform(df).columns.tolist() == names.tolist()
+    with pytest.raises(ValueError, match=r"lacks the column.*stresses_full_xx"):
+        pipe[-1].get_feature_names_out(["x", "y"])
+    fitted_on_array = clone(transformer).fit(stresses())
+    with pytest.raises(ValueError, match="input_features should have length"):
+        fitted_on_array.get_feature_names_out(["a", "b"])
+
+
+def test_columns_may_be_an_index_or_array():
+    df = devries_frame(stresses())
+    expected = MaxShear().fit_transform(df)
+    for columns in (pd.Index(DEVRIES_COLUMNS), np.array(DEVRIES_COLUMNS)):
+        np.testing.assert_array_equal(MaxShear(columns=columns).fit_transform(df), expected)
+    with pytest.raises(ValueError, match="'columns' parameter"):
+        MaxShear(columns="stresses_full_xx").fit(df)
+
+
 def test_missing_or_misordered_input_is_refused():
     df = devries_frame(stresses())
     with pytest.raises(ValueError, match="stresses_full_xz"):
@@ -203,6 +230,14 @@ def test_units_warning():
     with pytest.warns(StressUnitsWarning):
         MaxShear().transform(S / 1e6)
     assert issubclass(StressUnitsWarning, UserWarning)
+    # once per call, and at the caller's line (not inside skdlies or scikit-learn)
+    for call in (MaxShear().fit, MaxShear().fit_transform,
+                 make_pipeline(MaxShear()).fit_transform):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call(S / 1e6)
+        assert [w.category for w in caught] == [StressUnitsWarning]
+        assert caught[0].filename == __file__
 
 
 def test_tensor_choice_and_parameter_errors():
@@ -216,8 +251,8 @@ def test_tensor_choice_and_parameter_errors():
         MaxShear(tensor="bogus").transform(S)  # stateless: validated in transform too
     with pytest.raises(ValueError, match="dip"):
         CoulombStress(dip=120).fit(S)
-    with pytest.raises(ValueError, match="distinct"):
-        CoulombStress(mu=[0.4, 0.4]).fit(S)
+    with pytest.raises(ValueError, match="differ in their first 6 significant digits"):
+        CoulombStress(mu=[0.1, 0.1000001]).fit(S)  # both would name the column cfs_mu0.1
     with pytest.raises(ValueError, match="mu"):
         CoulombStress(mu=[0.4, -1.0]).fit(S)
     assert CoulombStress(mu=0.6, kind="total").get_feature_names_out().tolist() == [

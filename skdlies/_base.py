@@ -73,6 +73,16 @@ def torch_seed(seed: int, device: str | torch.device = "cpu") -> Iterator[None]:
         yield
 
 
+def _same_value(a, b) -> bool:
+    """Whether two hyperparameter values are the same (arrays compared by value)."""
+    if a is b:
+        return True
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # e.g. arrays of several elements
+        return isinstance(a, np.ndarray | list | tuple) and np.array_equal(a, b)
+
+
 def resolve_optimizer(optimizer: str | type) -> type:
     """Return the :mod:`torch.optim` class named by ``optimizer`` (case-insensitive)."""
     if isinstance(optimizer, type) and issubclass(optimizer, torch.optim.Optimizer):
@@ -95,11 +105,15 @@ def resolve_optimizer(optimizer: str | type) -> type:
     )
 
 
-def check_layer_sizes(sizes, name: str = "hidden_layer_sizes") -> tuple[int, ...]:
-    """``sizes`` as a tuple of positive ints, or a ValueError naming the parameter."""
+def check_layer_sizes(sizes, name: str = "hidden_layer_sizes", *,
+                      min_length: int = 0) -> tuple[int, ...]:
+    """``sizes`` as a tuple of at least ``min_length`` positive ints, or a ValueError
+    naming the parameter."""
     sizes = tuple(np.ravel(sizes).tolist()) if np.ndim(sizes) else (sizes,)
     if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
         raise ValueError(f"{name} must be a sequence of positive integers, got {sizes!r}.")
+    if len(sizes) < min_length:
+        raise ValueError(f"{name} must hold at least {min_length} value(s), got {sizes!r}.")
     return tuple(int(s) for s in sizes)
 
 
@@ -207,10 +221,10 @@ class BaseNeuralEstimator(BaseEstimator):
         its own (the same split at every ``partial_fit`` call).
         """
         optimizer = resolve_optimizer(self.optimizer)
+        # what the net is built from, so that a continued partial_fit sees later set_params
+        self._built_params = self.get_params(deep=False)
         params = {**self._default_optimizer_params(optimizer), **(self.optimizer_params or {})}
         optimizer_params = {f"optimizer__{key}": value for key, value in params.items()}
-        # the snapshot comes first so that it records an epoch before EarlyStopping ends the run
-        callbacks = [(SNAPSHOT_CALLBACK, EpochSnapshot()), *(copy.deepcopy(self.callbacks) or [])]
         net = FastNet(
             module=self._build_module(X),
             criterion=self._build_criterion(),
@@ -222,7 +236,7 @@ class BaseNeuralEstimator(BaseEstimator):
                 None if self.validation_fraction is None
                 else ValidationSplit(self.validation_fraction, seed)
             ),
-            callbacks=callbacks,
+            callbacks=self._net_callbacks(),
             device=self.device,
             cuda_graph=self.cuda_graph,
             verbose=self.verbose,
@@ -232,18 +246,58 @@ class BaseNeuralEstimator(BaseEstimator):
         net._graph_mode()  # a bad cuda_graph / device pair fails here, before any state is set
         return net
 
+    def _net_callbacks(self) -> list:
+        """The net's callbacks: the epoch snapshot, then copies of ``callbacks``."""
+        # the snapshot comes first so that it records an epoch before EarlyStopping ends the run
+        return [(SNAPSHOT_CALLBACK, EpochSnapshot()), *(copy.deepcopy(self.callbacks) or [])]
+
+    def _sync_continued_net(self) -> None:
+        """Before a continued ``partial_fit``: apply changed callbacks, warn of other changes.
+
+        The net, its optimizer and its schedule are those of the first call. New
+        ``callbacks`` (e.g. given again after :func:`skdlies.load`) are attached;
+        any other hyperparameter changed since takes effect at the next ``fit``,
+        which a warning says rather than ignoring it silently.
+        """
+        built = getattr(self, "_built_params", None)
+        if built is None:
+            return
+        current = self.get_params(deep=False)
+        if current["callbacks"] is not built["callbacks"]:
+            self.net_.callbacks = self._net_callbacks()
+            self.net_.initialize_callbacks()
+            built["callbacks"] = current["callbacks"]
+        changed = [name for name, value in current.items()  # max_epochs: partial_fit runs one
+                   if name in built and name != "max_epochs"
+                   and not _same_value(value, built[name])]
+        if changed:
+            warnings.warn(
+                f"partial_fit continues the network built by the first call; "
+                f"{', '.join(changed)} changed since and take(s) effect at the next fit.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+
     def _on_net_built(self) -> None:
         """Set fitted attributes that come from the new module (e.g. ``n_components_``)."""
 
     def _init_net(self, X: np.ndarray) -> None:
-        """Build and initialise ``net_`` under a seed drawn (once) from ``random_state``."""
+        """Build and initialise ``net_`` under a seed drawn (once) from ``random_state``.
+
+        If building fails (a bad hyperparameter), every fitted attribute is removed,
+        also those the caller derived from ``X`` before: no half-built model stays.
+        """
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        with torch_seed(seed, self.device):
-            self.net_ = self._make_net(X, seed)
-            self.net_.initialize()
-            self._torch_rng_state_ = get_rng_state(self.device)
-        self._seed_ = seed
-        self._on_net_built()
+        try:
+            with torch_seed(seed, self.device):
+                self.net_ = self._make_net(X, seed)
+                self.net_.initialize()
+                self._torch_rng_state_ = get_rng_state(self.device)
+            self._seed_ = seed
+            self._on_net_built()
+        except BaseException:
+            self._unfit()
+            raise
 
     def _fit_net(self, X: np.ndarray, y=None) -> None:
         """Build ``net_`` under a seed drawn from ``random_state`` and train ``max_epochs``."""
@@ -254,6 +308,8 @@ class BaseNeuralEstimator(BaseEstimator):
         """One more epoch on ``X``; the ``first`` call builds the net as ``fit`` does."""
         if first:
             self._init_net(X)
+        else:
+            self._sync_continued_net()
         self._train_net(X, y, 1, continued=not first)
 
     def _is_first_partial_fit(self) -> bool:
@@ -310,6 +366,10 @@ class BaseNeuralEstimator(BaseEstimator):
         """Remove every fitted attribute (those ending in ``_``)."""
         for name in [k for k in vars(self) if k.endswith("_") and not k.endswith("__")]:
             delattr(self, name)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        # fitted means a trained network, not merely attributes left by a failed fit
+        return hasattr(self, "net_")
 
     # -- inference ----------------------------------------------------------------------------
 

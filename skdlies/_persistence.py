@@ -15,11 +15,14 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import warnings
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ._warnings import user_stacklevel
 
 __all__ = ["FORMAT_VERSION", "load", "save"]
 
@@ -150,12 +153,59 @@ def _host_copy(tensor) -> Any:
     return tensor.detach().cpu().clone(memory_format=torch.contiguous_format)
 
 
-def _history_to_json(net) -> list | None:
-    """The skorch history as JSON rows, or None when a callback stored something else."""
-    try:
-        return json.loads(json.dumps(list(net.history)))
-    except (TypeError, ValueError):
-        return None
+def _history_to_json(net) -> list:
+    """The skorch history as JSON rows.
+
+    NumPy scalars (e.g. a callback's ``np.float32``) are stored as numbers; an entry
+    that JSON cannot hold is dropped from its row with a warning naming it, so that
+    the epoch count, which schedules and early stopping read, survives.
+    """
+    dropped: set[str] = set()
+
+    def encode(value):
+        if isinstance(value, dict):
+            row = {}
+            for key, item in value.items():
+                try:
+                    row[key] = encode(item)
+                except TypeError:
+                    dropped.add(str(key))
+            return row
+        if isinstance(value, list | tuple):
+            return [encode(item) for item in value]
+        if isinstance(value, np.generic):
+            value = value.item()
+        json.dumps(value)  # TypeError if JSON cannot hold it
+        return value
+
+    rows = [encode(row) for row in net.history]
+    if dropped:
+        warnings.warn(
+            f"the history entries {sorted(dropped)} cannot be stored as JSON and are left "
+            "out of the file (the rest of the history is kept).",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+    return rows
+
+
+def _optimizer_to_json(net, opt_name: str, tensors: dict) -> dict:
+    """The optimizer's scalars and param groups as JSON; its tensors go into ``tensors``."""
+    import torch
+
+    state = getattr(net, opt_name + "_").state_dict()
+    scalars = {}
+    for index, entries in state["state"].items():
+        scalars[str(index)] = {}
+        for key, value in entries.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"optimizer/{opt_name}/{index}/{key}"] = _host_copy(value)
+            else:
+                scalars[str(index)][key] = _encode(value, f"optimizer state {key}")
+    return {
+        "state": scalars,
+        "param_groups": _encode(state["param_groups"], "optimizer param_groups"),
+    }
 
 
 # -- save ------------------------------------------------------------------------------------
@@ -207,20 +257,14 @@ def save(estimator, path: str | os.PathLike[str]) -> None:
     net = estimator.net_
     tensors = {f"module/{k}": _host_copy(v) for k, v in net.module_.state_dict().items()}
     optimizers = {}
-    for opt_name in net._optimizers:
-        state = getattr(net, opt_name + "_").state_dict()
-        scalars = {}
-        for index, entries in state["state"].items():
-            scalars[str(index)] = {}
-            for key, value in entries.items():
-                if isinstance(value, torch.Tensor):
-                    tensors[f"optimizer/{opt_name}/{index}/{key}"] = _host_copy(value)
-                else:
-                    scalars[str(index)][key] = _encode(value, f"optimizer state {key}")
-        optimizers[opt_name] = {
-            "state": scalars,
-            "param_groups": _encode(state["param_groups"], "optimizer param_groups"),
-        }
+    try:
+        for opt_name in net._optimizers:
+            optimizers[opt_name] = _optimizer_to_json(net, opt_name, tensors)
+    except TypeError as exc:  # e.g. LBFGS keeps lists of tensors in its state
+        raise ValueError(
+            f"cannot save {name}: {str(exc).rstrip('.')} ({estimator.optimizer!r} optimizer; "
+            "pickle the estimator with joblib instead)."
+        ) from None
     for device_type, state in estimator._torch_rng_state_.items():
         tensors[f"rng/{device_type}"] = _host_copy(state)
     params, not_saved = _params_to_json(estimator)

@@ -246,6 +246,31 @@ class FastNet(NeuralNet):
                 make_capturable(getattr(self, name + "_"))
         return self
 
+    def notify(self, method_name, **cb_kwargs):
+        """skorch's notify; ``on_train_begin`` of a continued run keeps LR schedules going.
+
+        skorch's ``LRScheduler`` builds its scheduler again at every
+        ``partial_fit`` with ``last_epoch=len(history) - 1``, and PyTorch's
+        schedulers take one step when built so, from the already scheduled
+        rate: each call would decay the rate once more than one ``fit``. The
+        schedulers and rates of the previous call are kept instead, so that
+        ``k`` one-epoch calls train as one ``fit`` of ``k`` epochs.
+        """
+        if method_name != "on_train_begin" or not len(self.history):
+            return super().notify(method_name, **cb_kwargs)
+        kept = [(cb, cb.lr_scheduler_) for _, cb in self.callbacks_
+                if isinstance(cb, LRScheduler) and hasattr(cb, "lr_scheduler_")]
+        optimizers = [getattr(self, name + "_") for name in self._optimizers]
+        rates = [[group["lr"] for group in opt.param_groups] for opt in optimizers]
+        super().notify(method_name, **cb_kwargs)
+        if kept:
+            for cb, scheduler in kept:
+                cb.lr_scheduler_ = scheduler
+            for opt, lrs in zip(optimizers, rates, strict=True):
+                for group, lr in zip(opt.param_groups, lrs, strict=True):
+                    group["lr"] = lr
+        return None
+
     def fit_loop(self, X, y=None, epochs=None, **kwargs):
         """skorch's fit loop; a CUDA graph recorded in it lives until it returns."""
         # decided at the first training epoch; the trailing "_" keeps it out of get_params

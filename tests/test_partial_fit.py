@@ -7,6 +7,9 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import LRScheduler
 
 import skdlies
 from skdlies.aftershocks import AftershockNet
@@ -78,6 +81,65 @@ def test_partial_fit_after_fit_trains_one_more_epoch(name, data):
     two = clone(proto).set_params(max_epochs=2).fit(*args)
     one_plus_one = clone(proto).set_params(max_epochs=1).fit(*args).partial_fit(*args)
     _assert_same_weights(two, one_plus_one)
+
+
+@pytest.mark.parametrize("policy", [{"policy": "StepLR", "step_size": 1, "gamma": 0.5},
+                                    {"policy": "CosineAnnealingLR", "T_max": 3}],
+                         ids=["step", "cosine"])
+def test_partial_fit_keeps_the_learning_rate_schedule(policy, data):
+    # skorch's LRScheduler rebuilds its scheduler at every partial_fit, which took one
+    # extra step each time (lr 0.5, 0.125, 0.03125 instead of 0.5, 0.25, 0.125)
+    proto = DenseAutoencoder((8,), 2, max_epochs=3, lr=1.0, optimizer="sgd",
+                             callbacks=[LRScheduler(**policy)], **SMALL)
+    X = data[0]
+    fitted = clone(proto).fit(X)
+    stepped = clone(proto)
+    for _ in range(3):
+        stepped.partial_fit(X)
+    assert (stepped.net_.optimizer_.param_groups[0]["lr"]
+            == fitted.net_.optimizer_.param_groups[0]["lr"])
+    _assert_same_weights(stepped, fitted)
+
+
+def test_partial_fit_after_set_params(data):
+    X = data[0]
+    est = DenseAutoencoder((8,), 2, **SMALL)
+    est.partial_fit(X)
+    est.set_params(max_epochs=7)  # unused by partial_fit: silent
+    est.partial_fit(X)
+    est.set_params(lr=0.5)
+    with pytest.warns(UserWarning, match="lr changed since and take.s. effect at the next fit"):
+        est.partial_fit(X)
+    assert est.net_.optimizer_.param_groups[0]["lr"] == 1e-3
+
+
+@pytest.mark.parametrize("make, bad", [
+    (lambda: DenseAutoencoder((8,), 2, **SMALL), {"hidden_layer_sizes": (0,)}),
+    (lambda: DenseAutoencoder((8,), 2, **SMALL), {"optimizer": "nope"}),
+    (lambda: AftershockNet((4,), **SMALL), {"optimizer": "nope"}),
+    (lambda: ConvAutoencoder(filters=(4,), **SMALL), {"kernel_size": 4}),
+], ids=["layer-sizes", "optimizer", "aftershocknet-optimizer", "even-kernel"])
+def test_a_failed_refit_leaves_the_estimator_unfitted(make, bad, data):
+    # not the old network with the new data's width, classes or scaling
+    est = make()
+    est.fit(*_args(est, data))
+    est.set_params(**bad)
+    with pytest.raises(ValueError):
+        est.fit(*_args(est, data))
+    with pytest.raises(NotFittedError):
+        (est.predict if isinstance(est, AftershockNet) else est.transform)(_args(est, data)[0])
+    assert not [name for name in vars(est) if name.endswith("_") and not name.endswith("__")]
+    est.set_params(**{name: make().get_params()[name] for name in bad})
+    est.fit(*_args(est, data))  # and it fits again once the parameter is fixed
+    check_is_fitted(est)
+
+
+def test_fitted_means_a_network(data):
+    est = DenseAutoencoder((8,), 2, **SMALL)
+    with pytest.raises(ValueError, match="NaN"):
+        est.fit(np.full((10, 4), np.nan))  # validation fails after feature checks began
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
 
 
 def test_partial_fit_does_not_touch_the_global_generator(data):

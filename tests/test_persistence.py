@@ -17,7 +17,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
-from skorch.callbacks import EpochScoring
+from skorch.callbacks import Callback, EpochScoring
 
 import skdlies
 from skdlies._base import resolve_optimizer
@@ -141,6 +141,43 @@ def test_callbacks_are_not_stored(data, tmp_path):
     assert np.array_equal(loaded.transform(X), est.transform(X))
     with safe_open(str(tmp_path / "m.st"), "pt") as f:
         assert json.loads(f.metadata()[METADATA_KEY])["params_not_saved"] == ["callbacks"]
+
+
+class _CountEpochs(Callback):
+    def initialize(self):
+        self.n = 0
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.n += 1
+        net.history.record("counted", self.n)
+
+
+def test_callbacks_given_again_after_load_are_attached(data, tmp_path):
+    X = data[0]
+    skdlies.save(DenseAutoencoder((8,), 2, **SMALL).fit(X), tmp_path / "m.st")
+    loaded = skdlies.load(tmp_path / "m.st")
+    loaded.set_params(callbacks=[_CountEpochs()])
+    loaded.partial_fit(X)
+    assert loaded.net_.history[-1, "counted"] == 1
+    assert "_CountEpochs" in dict(loaded.net_.callbacks_)
+
+
+def test_history_entries_of_numpy_scalars_survive_and_others_are_dropped(data, tmp_path):
+    class Record(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            net.history.record("grad_norm", np.float32(1.5))
+            net.history.record("weights", torch.zeros(2))  # JSON cannot hold a tensor
+
+    X = data[0]
+    est = DenseAutoencoder((8,), 2, callbacks=[Record()], **SMALL).fit(X)
+    with pytest.warns(UserWarning, match=r"history entries \['weights'\] cannot be stored"):
+        skdlies.save(est, tmp_path / "m.st")
+    history = skdlies.load(tmp_path / "m.st").net_.history
+    assert len(history) == 2  # the epoch count survives: schedules and early stopping read it
+    assert history[:, "grad_norm"] == [1.5, 1.5]
+    assert history[:, "train_loss"] == pytest.approx(est.net_.history[:, "train_loss"])
+    assert "weights" not in history[-1]
 
 
 def test_model_saved_on_cuda_loads_on_cpu(data, tmp_path):
@@ -267,6 +304,10 @@ def test_save_rejects_what_it_cannot_store(data, tmp_path):
 
     est = DenseAutoencoder((4,), 2, optimizer=MyAdam, **SMALL).fit(X)
     with pytest.raises(ValueError, match=r"only torch\.optim classes are stored"):
+        skdlies.save(est, tmp_path / "m.st")
+    assert not (tmp_path / "m.st").exists()
+    est = DenseAutoencoder((4,), 2, optimizer="lbfgs", **SMALL).fit(X)
+    with pytest.raises(ValueError, match=r"cannot save DenseAutoencoder: optimizer .*'lbfgs'"):
         skdlies.save(est, tmp_path / "m.st")
     assert not (tmp_path / "m.st").exists()
 

@@ -170,6 +170,7 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
         self : AftershockNet
             The fitted estimator.
         """
+        self._unfit()  # a refit that fails leaves no half-updated model behind
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
         y_type = type_of_target(y, input_name="y")
@@ -192,12 +193,17 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
         """Train one more epoch on ``(X, y)`` (online or resumed training).
 
         As scikit-learn's ``SGDClassifier``: the first call needs ``classes``
-        (the two labels; a batch need not hold both) and builds the network as
+        (the two labels; a batch need not hold both, except with
+        ``balanced_batches=True``, which draws both classes in every batch)
+        and builds the network as
         :meth:`fit` does; later calls check the width of ``X`` and that ``y``
         holds only known labels. ``k`` calls on the same data under an int
         ``random_state`` give exactly the weights of ``fit`` with
         ``max_epochs=k``; after :meth:`fit`, a call trains one more epoch.
-        Hyperparameters are read on the first call only.
+        Hyperparameters are read on the first call: a later
+        ``set_params`` takes effect at the next ``fit`` (with a warning),
+        except ``callbacks``, which are attached to the continuing network
+        (e.g. given again after :func:`skdlies.load`).
 
         Parameters
         ----------
@@ -277,9 +283,10 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
         ndarray of shape (n_samples, 2)
             Probabilities (float64), columns in ``classes_`` order.
         """
-        proba = np.empty((len(X), 2))
+        logits = self.decision_function(X)  # validates X first
+        proba = np.empty((len(logits), 2))
         p = proba[:, 1]
-        np.negative(self.decision_function(X), out=p)  # float32 logits into float64, in place
+        np.negative(logits, out=p)  # float32 logits into float64, in place
         np.exp(p, out=p)
         p += 1.0
         np.reciprocal(p, out=p)

@@ -80,6 +80,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         self : object
             The fitted estimator.
         """
+        self._unfit()  # a refit that fails leaves no half-updated model behind
         X = self._validate_X(X, reset=True)
         self._resolve_output(X)
         self._fit_net(X)
@@ -94,7 +95,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         ``X``); later calls check that ``X`` has the same width. ``k`` calls on
         the same data under an int ``random_state`` give exactly the weights of
         ``fit`` with ``max_epochs=k``; after :meth:`fit`, a call trains one more
-        epoch. Hyperparameters are read on the first call only.
+        epoch. Hyperparameters are read on the first call: a later
+        ``set_params`` takes effect at the next ``fit`` (with a warning),
+        except ``callbacks``, which are attached to the continuing network
+        (e.g. given again after :func:`skdlies.load`).
 
         Parameters
         ----------

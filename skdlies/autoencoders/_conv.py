@@ -147,7 +147,11 @@ class ConvAutoencoder(BaseAutoencoder):
         if shape is None:
             return infer_image_shape(n_features)
         shape = check_layer_sizes(shape, "image_shape")
-        if len(shape) != 2 or math.prod(shape) != n_features:
+        if len(shape) != 2:
+            raise ValueError(
+                f"image_shape must be (height, width) of single-channel images, got {shape}."
+            )
+        if math.prod(shape) != n_features:
             raise ValueError(
                 f"ConvAutoencoder expects images of shape {shape} "
                 f"({math.prod(shape)} pixels); got {n_features} features per sample."
@@ -161,7 +165,7 @@ class ConvAutoencoder(BaseAutoencoder):
             raise ValueError(f"kernel_size must be odd ('same' padding), got {self.kernel_size}.")
         return ConvAE(
             image_shape=self.image_shape_,
-            filters=check_layer_sizes(self.filters, "filters"),
+            filters=check_layer_sizes(self.filters, "filters", min_length=1),
             kernel_size=self.kernel_size,
             activation=self.activation,
             output_activation=self.output_activation_,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse
 import torch
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, GroupKFold
@@ -142,3 +143,5 @@ def test_bad_input_to_predict(cells, bad, match):
     model = AftershockNet(**FAST).fit(X, y)
     with pytest.raises(ValueError, match=match):
         model.predict_proba(bad)
+    with pytest.raises(TypeError, match="Sparse data was passed for X, but dense data"):
+        model.predict_proba(scipy.sparse.csr_matrix(np.zeros((4, 12))))  # not "len() of sparse"

@@ -100,9 +100,8 @@ def test_socal_sixty_seconds_roll_over(tmp_path):
     assert catalog["time"].iloc[0] == utc("2001-01-01 00:00:00")
 
 
-@pytest.mark.parametrize("fmt", ["auto", "jma"])
-def test_jma_jst_to_utc_and_depth_sign(tmp_path, fmt):
-    catalog = read_catalog(write(tmp_path, JMA), format=fmt)
+def test_jma_jst_to_utc_and_depth_sign(tmp_path):
+    catalog = read_catalog(write(tmp_path, JMA), format="jma")
     check_layout(catalog)
     assert catalog["time"].tolist() == [
         utc("1926-01-07 15:00:00"),
@@ -113,6 +112,42 @@ def test_jma_jst_to_utc_and_depth_sign(tmp_path, fmt):
     assert (catalog["depth_km"] >= 0).all()
     assert catalog["longitude"].iloc[2] == 135.035
     assert catalog["latitude"].iloc[2] == 34.5983
+
+
+#: Rows of the ETAS R package's japan.quakes (the development copy of the JMA catalog), and
+#: the JMA origin times (fixed JST) of these earthquakes.
+ETAS_ROWS = """\
+date,time,long,lat,mag,depth
+1944-12-07,13:30:45,136.1755,33.5733,7.9,-40.0
+1945-01-13,03:33:28,137.1145,34.7027,6.8,-10.7
+1946-12-21,04:18:25,135.8488,32.9352,8.0,-24.0
+1964-06-16,13:01:02,139.2117,38.37,7.5,-34.1
+1978-06-12,18:43:47,142.1667,38.15,7.4,-40.0
+1993-07-12,23:16:33,139.18,42.7817,7.8,-35.1
+1995-01-17,05:46:13,135.035,34.5983,7.3,-16.06
+2003-09-26,04:49:29,144.0785,41.7785,8.0,-45.07
+"""
+OFFICIAL_JST = [
+    "1944-12-07 13:35:40",  # Tonankai: Tehran local mean time, 4 min 16 s early
+    "1945-01-13 03:38:23",  # Mikawa: the same
+    "1946-12-21 04:19:04",  # Nankai: 39 s only
+    "1964-06-16 13:01:41",  # Niigata
+    "1978-06-12 17:14:26",  # Miyagi-oki: Iran's daylight saving of 1978, 1 h 30 min late
+    "1993-07-12 22:17:12",  # Hokkaido-Nansei-oki: Iran's daylight saving, 1 h late
+    "1995-01-17 05:46:52",  # Kobe
+    "2003-09-26 04:50:08",  # Tokachi-oki (official 04:50:07.5)
+]
+
+
+@pytest.mark.parametrize("fmt", ["auto", "jma_etas"])
+def test_jma_etas_times_are_corrected_to_the_official_origins(tmp_path, fmt):
+    catalog = read_catalog(write(tmp_path, ETAS_ROWS), format=fmt)
+    check_layout(catalog)
+    jst = (catalog["time"].dt.tz_localize(None) + pd.Timedelta(hours=9))
+    assert jst.dt.strftime("%Y-%m-%d %H:%M:%S").tolist() == OFFICIAL_JST
+    plain = read_catalog(write(tmp_path, ETAS_ROWS), format="jma")
+    assert (catalog["time"] - plain["time"]).max() == pd.Timedelta(minutes=4, seconds=55)
+    assert catalog["depth_km"].tolist() == plain["depth_km"].tolist()
 
 
 def test_jma_no_daylight_saving_in_1949(tmp_path):

@@ -357,7 +357,7 @@ def load(path: str | os.PathLike[str], device: str = "cpu"):
 
     from ._base import torch_seed
 
-    path = Path(path)
+    path = Path(path).expanduser()
     metadata, tensors = _read(path)
     cls = _estimator_class(metadata["class"])
     params = {name: _decode(value) for name, value in metadata["params"].items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -29,3 +30,11 @@ def test_failure_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
         raise RuntimeError("killed")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_home_is_expanded(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with atomic_path("~/sub/out.txt") as tmp:
+        tmp.write_text("x")
+    assert (tmp_path / "sub" / "out.txt").read_text() == "x"
+    assert not Path("~").exists()

@@ -160,7 +160,7 @@ def read_catalog(path: PathLike, format: str = "auto") -> pd.DataFrame:
     """
     if format not in CATALOG_FORMATS:
         raise ValueError(f"format must be one of {CATALOG_FORMATS}, got {format!r}")
-    path = Path(path)
+    path = Path(path).expanduser()
     text = _read_text(path)
     header_line = _first_line(text, path)
     if format == "auto":
@@ -234,6 +234,11 @@ def _read_table(path: Path, text: str, *, whitespace: bool) -> _Table:
             if header is None:
                 header = [name.strip() for name in fields]
                 continue
+            if len(fields) != len(header):  # a shifted row would put values in wrong columns
+                raise ValueError(
+                    f"{path}, line {line_number}: {len(fields)} fields, but the header has "
+                    f"{len(header)} ({', '.join(header)})"
+                )
             rows.append(fields)
             lines.append(line_number)
     return _Table(path, header or [], rows, lines)

@@ -358,12 +358,36 @@ def _read_csvs(
     return arrays, groups
 
 
-def _read_csv(file: Path, columns: list[str] | None) -> dict[str, np.ndarray]:
+def _csv_header(file: Path) -> list[str]:
+    """The column names of a DeVries CSV file, or a ValueError naming the file."""
     try:
-        header = pd.read_csv(file, nrows=0, skipinitialspace=True).columns
+        return list(pd.read_csv(file, nrows=0, skipinitialspace=True).columns)
     except (ValueError, OSError) as exc:  # ParserError, EmptyDataError, UnicodeDecodeError
         raise _corrupt_csv(file, exc) from exc
-    names = _select(list(header), columns, str(file))
+
+
+def _check_field_counts(file: Path, width: int) -> None:
+    """A ValueError naming the first line whose number of fields is not the header's.
+
+    pandas does not check it when it reads only some columns (``usecols``): a row
+    with an extra comma would silently shift its values into the next columns.
+    """
+    data = np.fromfile(file, dtype=np.uint8)
+    bounds = np.concatenate([[-1], np.flatnonzero(data == ord("\n")), [len(data)]])
+    fields = np.diff(np.searchsorted(np.flatnonzero(data == ord(",")), bounds)) + 1
+    blank = np.diff(bounds) <= 2  # an empty line, or "\r" alone
+    bad = np.flatnonzero((fields != width) & ~blank)
+    if bad.size:
+        raise ValueError(
+            f"DeVries file '{file}', line {bad[0] + 1}: {fields[bad[0]]} fields, but the header "
+            f"has {width} ({bad.size} such line(s))."
+        )
+
+
+def _read_csv(file: Path, columns: list[str] | None) -> dict[str, np.ndarray]:
+    header = _csv_header(file)
+    names = _select(header, columns, str(file))
+    _check_field_counts(file, len(header))
     try:
         frame = pd.read_csv(file, usecols=names, dtype=np.float64, skipinitialspace=True)
     except (ValueError, OSError) as exc:
@@ -388,8 +412,7 @@ def _load_lazy(files: list[Path], columns: list[str] | None, chunk_size: int,
             "load_devries(..., lazy=True) needs dask: pip install 'dask[dataframe]'."
         ) from exc
     if files[0].suffix.lower() == ".csv":
-        names = [_select(list(pd.read_csv(f, nrows=0, skipinitialspace=True).columns),
-                         columns, str(f)) for f in files]
+        names = [_select(_csv_header(f), columns, str(f)) for f in files]
         for file, part in zip(files[1:], names[1:], strict=True):
             if part != names[0]:
                 raise ValueError(

@@ -496,7 +496,7 @@ def read_fsp(path: PathLike) -> SlipModel:
     >>> model.n_segments, len(model.patches)  # doctest: +SKIP
     (4, 144)
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     try:
         text = path.read_text(encoding="latin-1")
     except OSError as exc:

@@ -134,13 +134,15 @@ def _cached_file(data_home: str | os.PathLike[str] | None, download_if_missing: 
         if not file.exists():
             raise FileNotFoundError(
                 f"MNIST not found at '{file}' and download_if_missing=False. "
-                "Pass path= to a local copy of mnist.npz, set the SKDLIES_DATA environment "
-                f"variable to a folder holding mnist.npz, or allow the download from {url}."
+                "Pass path= to a local copy of mnist.npz (any copy in the Keras layout), or "
+                f"allow the download from {url}; the cache only holds a byte-identical copy "
+                f"of that file (SHA-256 {sha256})."
             )
         if pooch.file_hash(str(file)) != sha256.lower():
             raise ValueError(
                 f"Cached MNIST file '{file}' does not match the expected SHA-256 {sha256}. "
-                "Delete it, or call with download_if_missing=True to download it again."
+                "Delete it, or call with download_if_missing=True to download it again; "
+                "to read another copy of mnist.npz, pass path= to it."
             )
         return file
     timeout = DOWNLOAD_TIMEOUT
@@ -158,7 +160,7 @@ def _cached_file(data_home: str | os.PathLike[str] | None, download_if_missing: 
             reason += f" (the server sent nothing for {timeout:g} s: DOWNLOAD_TIMEOUT)"
         raise DownloadError(
             f"Could not download MNIST from {url} into '{home}': {reason}. "
-            "If you have a copy of mnist.npz, pass path= to it (or put it in that folder)."
+            "If you have a copy of mnist.npz, pass path= to it."
         ) from exc
     return Path(fetched)
 

@@ -199,7 +199,14 @@ def test_bad_value_names_file_line_and_column(tmp_path, text, fmt, line, column)
 
 def test_short_row_is_an_error_with_its_line(tmp_path):
     text = COMCAT + "1992-06-29T00:00:00Z,34.0\n"
-    with pytest.raises(ValueError, match=r"line 4, column 'longitude'"):
+    with pytest.raises(ValueError, match=r"line 4: 2 fields, but the header has 8"):
+        read_catalog(write(tmp_path, text))
+
+
+def test_row_with_an_extra_field_is_an_error(tmp_path):
+    # "second" written 12,88: every later value would shift one column to the right
+    text = NEIC.replace(",12.88,", ",12,88,", 1)
+    with pytest.raises(ValueError, match=r"line 2: 13 fields, but the header has 12"):
         read_catalog(write(tmp_path, text))
 
 

@@ -387,3 +387,18 @@ def test_csv_with_text_in_a_number_column_names_line_and_column(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(ValueError, match=r"line 4, column 'stresses_full_xx': '1.0e' is not a"):
         load_devries(path)
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_csv_row_with_an_extra_field_is_an_error(tmp_path, lazy):
+    # "-57,500.0" for "-57500.0": pandas reading some columns would shift the row silently
+    frame = pd.DataFrame(np.ones((4, 6)), columns=list(DEVRIES_COLUMNS))
+    frame.insert(0, "x", -57500.0)
+    frame["aftershocksyn"] = 0
+    path = tmp_path / "s2000TEST_grid.csv"
+    frame.to_csv(path, index=False)
+    path.write_text(path.read_text().replace("-57500.0", "-57,500.0", 1))
+    with pytest.raises(ValueError, match=r"line 2: 9 fields, but the header has 8"):
+        cells = load_devries(path, columns=["x", *DEVRIES_COLUMNS], lazy=lazy)
+        if lazy:
+            cells[0].compute()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 __all__ = ["main"]
 
@@ -130,6 +130,21 @@ def _aftershock_build(args: argparse.Namespace) -> None:
     print(f"written to {args.out}")
 
 
+def _int_from(low: int) -> Callable[[str], int]:
+    """An argparse type: an integer >= ``low`` (argparse reports the value and the bound)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value} is below the minimum {low}")
+        return value
+
+    parse.__name__ = f"integer >= {low}"
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="skdlies", description="scikit-learn-compatible deep learning for Earth science.",
@@ -161,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_options(demo)
     demo.set_defaults(run=_every_demo)
 
-    ae = commands.add_parser("autoencoders", help="autoencoder commands",
+    ae = commands.add_parser("autoencoders", help="autoencoder commands", parents=[common],
                              epilog=f"examples:\n{AUTOENCODER_EXAMPLES}",
                              formatter_class=argparse.RawDescriptionHelpFormatter)
     ae_commands = ae.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
@@ -174,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     ae_demo.set_defaults(run=_autoencoder_demo)
 
     shocks = commands.add_parser("aftershocks", help="aftershock-location forecasting commands",
-                                 epilog=f"examples:\n{AFTERSHOCK_EXAMPLES}",
+                                 parents=[common], epilog=f"examples:\n{AFTERSHOCK_EXAMPLES}",
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     shock_commands = shocks.add_subparsers(dest="subcommand", required=True,
                                            metavar="SUBCOMMAND")
@@ -185,8 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     shock_demo.add_argument("--out", default="skdlies-demo/aftershocks",
                             help="output folder (default: %(default)s)")
-    shock_demo.add_argument("--faults", type=int, default=8, help="synthetic faults (2 tested)")
-    shock_demo.add_argument("--max-epochs", type=int, default=10)
+    shock_demo.add_argument("--faults", type=_int_from(3), default=8,
+                            help="synthetic faults, >= 3 (2 tested, the rest trained on)")
+    shock_demo.add_argument("--max-epochs", type=_int_from(1), default=10)
     shock_demo.add_argument("--random-state", type=int, default=0)
     shock_demo.set_defaults(run=_aftershock_demo)
 
@@ -202,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "and skipped if none does. Without it: stresses only, labels 0")
     build.add_argument("--out", required=True, help="h5 file to write (resumable)")
     build.add_argument("--min-magnitude", type=float, help="count only events this large")
-    build.add_argument("--limit", type=int, help="build only the first N slip models")
+    build.add_argument("--limit", type=_int_from(1), help="build only the first N slip models")
     build.set_defaults(run=_aftershock_build)
 
     evaluate = add_command(
@@ -214,10 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="training cells: DeVries h5, skdlies h5, or *_grid.csv (folder)")
     evaluate.add_argument("--test", required=True, help="test cells, same formats")
     evaluate.add_argument("--out", help="folder for auc_table.csv and roc_curves.png")
-    evaluate.add_argument("--max-epochs", type=int, default=10)
+    evaluate.add_argument("--max-epochs", type=_int_from(1), default=10)
     evaluate.add_argument("--unbalanced", action="store_true",
                           help="ordinary shuffled batches instead of half positive, half negative")
-    evaluate.add_argument("--permutations", type=int, default=0,
+    evaluate.add_argument("--permutations", type=_int_from(0), default=0,
                           help="label shuffles per group for p-values (the paper: 5000)")
     evaluate.add_argument("--random-state", type=int, default=0)
     evaluate.set_defaults(run=_aftershock_evaluate)

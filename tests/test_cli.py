@@ -133,7 +133,9 @@ def test_quiet_and_debug_before_or_after_the_command():
     from skdlies._cli import build_parser
 
     parser = build_parser()
-    for argv in (["--quiet", "--debug", "demo"], ["demo", "--quiet", "--debug"]):
+    for argv in (["--quiet", "--debug", "demo"], ["demo", "--quiet", "--debug"],
+                 ["aftershocks", "--quiet", "--debug", "demo"],
+                 ["autoencoders", "--debug", "--quiet", "demo"]):
         args = parser.parse_args(argv)
         assert args.quiet and args.debug
     args = parser.parse_args(["demo"])
@@ -225,7 +227,8 @@ def test_build_without_catalog_is_stresses_only(monkeypatch, tmp_path, capsys):
 
     srcmod = _patched_build(monkeypatch, tmp_path)
     out = tmp_path / "cells.h5"
-    main(["--quiet", "aftershocks", "build", "--srcmod", str(srcmod), "--out", str(out)])
+    assert main(["--quiet", "aftershocks", "build", "--srcmod", str(srcmod), "--out",
+                 str(out)]) == 0
     captured = capsys.readouterr()
     assert "stresses only" in captured.err and "2 built" in captured.out
     frame, groups = load_devries(out)
@@ -244,4 +247,18 @@ def test_build_with_an_uncovering_catalog_fails_in_one_line(monkeypatch, tmp_pat
     assert code == 1
     err = capsys.readouterr().err.strip()
     assert "No slip model could be built" in err and "\n" not in err
+    assert "(2 x skipped: no origin time)" in err  # why
     assert not (tmp_path / "cells.h5").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["aftershocks", "build", "--srcmod", "s", "--out", "o", "--limit", "0"],
+     "argument --limit: 0 is below the minimum 1"),
+    (["aftershocks", "demo", "--faults", "2"], "argument --faults: 2 is below the minimum 3"),
+    (["aftershocks", "evaluate", "--train", "a", "--test", "b", "--max-epochs", "x"],
+     "argument --max-epochs: 'x' is not an integer"),
+])
+def test_counts_out_of_range_are_usage_errors(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and message in capsys.readouterr().err

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import warnings
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from ..stress import (
 )
 from ._coverage import CatalogCoverage, covering_events
 from ._grid import grid_cells
-from ._labels import label_cells, project_events
+from ._labels import as_utc, label_cells, project_events
 
 __all__ = ["build_dataset", "build_event", "cutde_engine", "okada_engine", "receiver_plane"]
 
@@ -106,6 +108,32 @@ def receiver_plane(model: SlipModel) -> tuple[float, float, float]:
     return circular(p["strike"]) % 360, float(weight @ p["dip"] / weight.sum()), circular(p["rake"])
 
 
+def _warn_if_frames_disagree(model: SlipModel, patches: pd.DataFrame, cell_km: float) -> None:
+    """Warn when the FSP's own patch x/y and its lat/lon, projected about the hypocentre as
+    the catalog events are, disagree by more than half a cell for the median patch: the
+    labels would be offset from the stress grid (the FSP x/y place the grid, the lat/lon
+    of events the labels). Long ruptures differ by a few km at their ends from the
+    projections alone (Tohoku: 6 km at 250 km), which the median leaves out."""
+    if not {"lat", "lon"} <= set(patches.columns):
+        return
+    known = patches.dropna(subset=["lat", "lon"])
+    if known.empty:
+        return
+    lat, lon, _ = model.hypocentre
+    projected = project_events(known.rename(columns={"lat": "latitude", "lon": "longitude"}),
+                               lat, lon)
+    gap = np.hypot(projected["x_km"] - known["x_km"], projected["y_km"] - known["y_km"])
+    if gap.median() > cell_km / 2:
+        warnings.warn(
+            f"{model.tag}: the patches' x, y in the FSP file and their latitude, longitude "
+            f"disagree by up to {gap.max():.1f} km (median {gap.median():.1f} km), more "
+            f"than half a {cell_km:g} km cell; the stress grid follows x, y and the "
+            "aftershock labels follow latitude, longitude, so they may be offset.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+
 def build_event(
     model: SlipModel,
     events: pd.DataFrame | None,
@@ -164,6 +192,7 @@ def build_event(
         if origin_time is None:
             raise ValueError(f"{model.tag}: labelling with a catalog needs the origin time.")
         lat, lon, _ = model.hypocentre
+        _warn_if_frames_disagree(model, p, cell_km)
         local = project_events(events, lat, lon)
         count = label_cells(points[:, 0] / 1e3, points[:, 1] / 1e3, points[:, 2] / 1e3, local,
                             origin_time, cell_size_km=cell_km, layer_thickness_km=cell_km,
@@ -175,6 +204,25 @@ def build_event(
         warnings.warn(f"{model.tag}: {int((~finite).sum())} cells on a patch edge dropped.",
                       stacklevel=user_stacklevel())
     return frame[finite].reset_index(drop=True)
+
+
+#: Bump when build_event computes differently, so that older parts are not resumed.
+BUILD_FORMAT = 2
+
+
+def _fingerprint(model: SlipModel, origin, events: pd.DataFrame | None, min_magnitude,
+                 engine: Engine) -> str:
+    """A short hash of everything a model's part depends on (see :func:`build_dataset`)."""
+    digest = hashlib.sha256()
+    digest.update(repr((model.tag, model.hypocentre)).encode())
+    digest.update(pd.util.hash_pandas_object(model.patches, index=False).to_numpy())
+    engine_name = f"{getattr(engine, '__module__', '')}.{getattr(engine, '__qualname__', engine)}"
+    digest.update(repr((BUILD_FORMAT, str(origin), min_magnitude, engine_name)).encode())
+    if events is not None:
+        columns = [c for c in ("time", "latitude", "longitude", "depth_km", "magnitude")
+                   if c in events.columns]
+        digest.update(pd.util.hash_pandas_object(events[columns], index=False).to_numpy())
+    return digest.hexdigest()[:16]
 
 
 def build_dataset(
@@ -189,10 +237,15 @@ def build_dataset(
 ) -> dict[str, str]:
     """Build the labelled grids of many slip models into one h5 file, resumably.
 
-    Each model is computed into ``<out>.parts/<tag>.h5`` (written atomically);
-    a model whose part exists is skipped, so a killed build restarts where it
-    stopped. When every model is done, the parts are joined into ``out``
-    (atomically), with the model tag as the group of each row.
+    Each model is computed into ``<out>.parts/<tag>-<fingerprint>.h5`` (written
+    atomically); a model whose part exists is skipped, so a killed build
+    restarts where it stopped. The fingerprint hashes everything the part
+    depends on (the slip model, the origin time, the events that label it, the
+    magnitude cut and the engine), so a build run again with another catalog
+    or ``min_magnitude`` recomputes its models instead of reusing stale labels.
+    When every model is done, the parts are joined into ``out`` (atomically),
+    with the model tag as the group of each row. The parts are kept, so that a
+    later build of more models reuses them.
 
     Parameters
     ----------
@@ -240,16 +293,21 @@ def build_dataset(
             if origin is None:
                 status[model.tag] = "skipped: no origin time"
                 continue
+            origin = as_utc(pd.Timestamp(origin))  # a tz-naive origin is UTC, as in label_cells
             lat, lon, _ = model.hypocentre
-            events = covering_events(catalogs, pd.Timestamp(origin), lat, lon)
+            events = covering_events(catalogs, origin, lat, lon)
             if events is None:
                 status[model.tag] = "skipped: no catalog covers the year after the origin"
                 continue
-        part = parts / f"{model.tag}.h5"
+        fingerprint = _fingerprint(model, origin, events, min_magnitude, engine)
+        part = parts / f"{model.tag}-{fingerprint}.h5"
         if part.exists():
             status[model.tag] = "resumed"
             done.append(part)
             continue
+        for stale in parts.glob(f"{model.tag}*.h5"):  # built with other inputs or settings
+            if stale.stem.rsplit("-", 1)[0] == model.tag or stale.stem == model.tag:
+                stale.unlink()
         try:
             frame = build_event(model, events, origin, engine=engine,
                                 min_magnitude=min_magnitude)
@@ -260,7 +318,9 @@ def build_dataset(
         status[model.tag] = "built"
         done.append(part)
     if not done:
-        raise ValueError("No slip model could be built; nothing was written.")
+        reasons = Counter(status.values()).most_common()
+        summary = "; ".join(f"{n} x {why}" for why, n in reasons) or "no FSP file given"
+        raise ValueError(f"No slip model could be built; nothing was written ({summary}).")
     frames, groups = zip(*(load_devries(part) for part in done), strict=True)
     # parts resumed from a build by an older skdlies may lack the counts: then none are kept
     extra = ["count"] if all("count" in frame for frame in frames) else []

@@ -47,8 +47,8 @@ class StrikeAveragedFields:
 
     Maps are in the fault's frame: ``along_km`` runs along strike from the fault
     centre, ``across_km`` is horizontal and perpendicular to the fault, positive
-    to the left of the strike direction (the side a hanging wall would be on for
-    a dip below 90 degrees).
+    to the left of the strike direction (the footwall side for a dip below 90
+    degrees, which dips to the right of strike).
 
     Attributes
     ----------

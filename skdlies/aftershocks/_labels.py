@@ -65,7 +65,9 @@ def label_cells(
         Cell centres, km East and North in the events' local frame.
     cells_z_km : array-like of shape (n_cells,)
         Cell centres, km Up (negative below the surface), e.g. -2.5 for the
-        0-5 km layer. Events are placed at ``z = -depth_km``.
+        0-5 km layer. Events are placed at ``z = -depth_km``; if the grid
+        reaches the surface, events at depth 0 or above sea level (negative
+        depths, which catalogs give for shallow events) count in its top layer.
     events : pandas.DataFrame
         Catalog in the same frame, with columns ``x_km``, ``y_km`` (km),
         ``depth_km`` (km, positive down), ``time`` (datetime; tz-naive values
@@ -113,6 +115,9 @@ def label_cells(
     points = np.column_stack([selected["x_km"].to_numpy(np.float64),
                               selected["y_km"].to_numpy(np.float64),
                               -selected["depth_km"].to_numpy(np.float64)])
+    top = centres[:, 2].max() + sizes[2] / 2 if len(centres) else 0.0
+    if top >= 0:  # a grid up to the surface: events at depth 0 or above sea level are in it
+        np.minimum(points[:, 2], top - 1e-6 * sizes[2], out=points[:, 2])
     counts = _count_in_cells(centres, points, sizes)
     return CellLabels(counts=counts, labels=(counts >= 1).astype(np.int8))
 
@@ -145,7 +150,7 @@ def _select_events(events: pd.DataFrame, origin_time: pd.Timestamp | str,
         raise ValueError(f"origin_time {origin_time!r} is not a time: {exc}") from None
     if origin is pd.NaT:
         raise ValueError(f"origin_time {origin_time!r} is not a time (NaT)")
-    origin = _utc(origin)
+    origin = as_utc(origin)
     try:
         times = pd.to_datetime(events["time"])
     except (TypeError, ValueError) as exc:
@@ -175,7 +180,7 @@ def _warn_if_uncovered(times: pd.Series, start: pd.Timestamp, end: pd.Timestamp)
         )
 
 
-def _utc(timestamp: pd.Timestamp) -> pd.Timestamp:
+def as_utc(timestamp: pd.Timestamp) -> pd.Timestamp:
     """Return ``timestamp`` in UTC, taking a tz-naive one as UTC."""
     return timestamp.tz_localize("UTC") if timestamp.tz is None else timestamp.tz_convert("UTC")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -81,6 +82,17 @@ def test_build_event_labels_and_stresses():
     assert set(frame.z) == {-2500.0, -7500.0}
 
 
+def test_fsp_coordinates_that_disagree_with_lat_lon_warn():
+    shifted = model()
+    shifted.patches["lat"] += 0.07  # 7.8 km north of where x, y put the patches
+    with pytest.warns(UserWarning, match=r"x, y in the FSP file and their latitude, longitude "
+                                         r"disagree by up to 7\.\d km"):
+        build_event(shifted, catalog(), ORIGIN, radius_km=12, n_layers=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the consistent model is silent
+        build_event(model(), catalog(), ORIGIN, radius_km=12, n_layers=1)
+
+
 def test_build_dataset_resumes_and_joins(tmp_path, monkeypatch):
     from skdlies.aftershocks import _build
 
@@ -101,6 +113,14 @@ def test_build_dataset_resumes_and_joins(tmp_path, monkeypatch):
     assert build_dataset(list(models), out, **kw) == {"s2001TEST0": "resumed",
                                                       "s2001TEST1": "resumed"}
     assert len(calls) == 2
+    # other settings or another catalog: the parts are stale, rebuilt, and replaced
+    status = build_dataset(list(models), out, **kw, min_magnitude=3.0)
+    assert set(status.values()) == {"built"} and len(calls) == 4
+    assert load_devries(out)[0]["count"].sum() == 2  # the M2 event is cut now
+    fewer = catalog().drop(index=2)  # without the aftershock of 2001-03-20
+    status = build_dataset(list(models), out, **{**kw, "catalog": fewer})
+    assert set(status.values()) == {"built"} and load_devries(out)[0]["count"].sum() == 2
+    assert len(list((tmp_path / "data.h5.parts").iterdir())) == 2  # one part per model
 
 
 def test_killed_build_keeps_finished_parts(tmp_path, monkeypatch):
@@ -120,8 +140,9 @@ def test_killed_build_keeps_finished_parts(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         build_dataset(list(models), out, engine=dies_on_second, progress=False)
     assert not out.exists()
-    assert [p.name for p in (tmp_path / "data.h5.parts").iterdir()] == ["s2001TEST0.h5"]
-    status = build_dataset(list(models), out, progress=False)
+    assert [p.name.split("-")[0] for p in (tmp_path / "data.h5.parts").iterdir()] == [
+        "s2001TEST0"]
+    status = build_dataset(list(models), out, engine=dies_on_second, progress=False)
     assert status == {"s2001TEST0": "resumed", "s2001TEST1": "built"}
     assert out.exists()
 
@@ -130,7 +151,8 @@ def test_models_without_origin_are_skipped(tmp_path, monkeypatch):
     from skdlies.aftershocks import _build
 
     monkeypatch.setattr(_build, "read_fsp", lambda f: model())
-    with pytest.raises(ValueError, match="No slip model could be built"):
+    with pytest.raises(ValueError, match=r"No slip model could be built; nothing was written "
+                                         r"\(1 x skipped: no origin time\)"):
         build_dataset(["a.fsp"], tmp_path / "d.h5", catalog=catalog(),
                       origin_times=lambda m: None, progress=False)
     assert not (tmp_path / "d.h5").exists()
@@ -154,6 +176,17 @@ def test_models_no_catalog_covers_are_skipped(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="No slip model could be built"):
         build_dataset(["a"], tmp_path / "e.h5", catalog=short, origin_times=lambda m: ORIGIN,
                       progress=False)
+
+
+def test_a_tz_naive_origin_is_utc(tmp_path, monkeypatch):
+    from skdlies.aftershocks import _build
+
+    monkeypatch.setattr(_build, "read_fsp", lambda f: model())
+    monkeypatch.setattr(_build, "grid_cells", lambda c, **k: _grid_small(c))
+    naive = build_dataset(["a"], tmp_path / "n.h5", catalog=catalog(), progress=False,
+                          origin_times=lambda m: ORIGIN.tz_localize(None))
+    assert naive == {"s2001TESTxx01DOEx": "built"}
+    assert load_devries(tmp_path / "n.h5")[0]["count"].sum() == 2
 
 
 def _grid_small(corners_xy):

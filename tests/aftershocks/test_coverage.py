@@ -42,6 +42,28 @@ def test_covering_events_joins_only_the_covering_catalogs():
     assert covering_events(catalogs[1:], ORIGIN, 35.0, 135.0) is None
 
 
+def test_an_event_in_two_catalogs_is_counted_once_and_the_mainshock_never():
+    cover = ["1990-01-01", "2000-01-01"]
+    quake = pd.Timestamp("1995-02-01 00:00:00", tz="UTC")
+    first = events([*cover, quake, ORIGIN], lats=(30, 40, 35.0, 34.6),
+                   lons=(130, 140, 135.0, 135.0))
+    # the same aftershock 3 s later and 20 km away, the mainshock 1.5 s after the origin,
+    # a different event 15 s after the aftershock, and another 2 s after it but 111 km north
+    second = events([*cover, quake + pd.Timedelta(seconds=3),
+                     ORIGIN + pd.Timedelta(seconds=1.5), quake + pd.Timedelta(seconds=15),
+                     quake + pd.Timedelta(seconds=2)],
+                    lats=(30, 40, 35.18, 34.6, 35.0, 36.0),
+                    lons=(130, 140, 135.0, 135.0, 135.0, 135.0))
+    catalogs = [(c, CatalogCoverage.from_events(c)) for c in (first, second)]
+    joined = covering_events(catalogs, ORIGIN, 34.6, 135.0)
+    # the second catalog's copies of the two cover events go too: same time and place
+    assert joined["time"].tolist() == [pd.Timestamp("1990-01-01", tz="UTC"), quake,
+                                       quake + pd.Timedelta(seconds=2),
+                                       quake + pd.Timedelta(seconds=15),
+                                       pd.Timestamp("2000-01-01", tz="UTC")]
+    assert joined["latitude"].tolist() == [30, 35.0, 36.0, 35.0, 40]
+
+
 def test_empty_catalog_is_an_error():
     with pytest.raises(ValueError, match="empty catalog"):
         CatalogCoverage.from_events(events([], lats=(), lons=()))

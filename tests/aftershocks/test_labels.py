@@ -113,18 +113,28 @@ def test_events_outside_the_grid_are_ignored():
     ev = events([(10.0, 0.0, 1.0, 10.0, 3.0),    # on the open upper x face
                  (-10.0, 0.0, 1.0, 10.0, 3.0),   # on the closed lower x face: inside
                  (0.0, 0.0, 10.5, 10.0, 3.0),    # below the grid
-                 (0.0, 0.0, -0.5, 10.0, 3.0),    # above the surface
                  (np.nan, 0.0, 1.0, 10.0, 3.0)])
     result = label_cells(*cells, ev, ORIGIN)
     assert result.counts.sum() == 1
     assert count_at(result, cells, -7.5, 2.5, -2.5) == 1  # y = 0 is in [0, 5)
 
 
+def test_events_at_the_surface_or_above_count_in_the_top_layer():
+    # catalogs give depth 0 (JMA: 14% of its events) or negative depths (SoCal) to shallow
+    # events; the top face z = 0 of a half-open grid would otherwise leave them out
+    cells = grid()
+    ev = events([(1.0, 1.0, 0.0, 10.0, 3.0), (1.0, 1.0, -0.5, 10.0, 3.0),
+                 (1.0, 1.0, 0.1, 10.0, 3.0)])
+    assert count_at(label_cells(*cells, ev, ORIGIN), cells, 2.5, 2.5, -2.5) == 3
+    deep = (cells[0], cells[1], cells[2] - 5.0)  # a grid from 5 km down: they stay out
+    assert label_cells(*deep, ev, ORIGIN).counts.sum() == 0
+
+
 def brute_force(cells, ev, size, thickness):
-    """Loop reference: events per half-open cell."""
+    """Loop reference: events per half-open cell; at or above the surface: the top layer."""
     cx, cy, cz = cells
     half = np.array([size, size, thickness]) / 2
-    points = np.column_stack([ev["x_km"], ev["y_km"], -ev["depth_km"]])
+    points = np.column_stack([ev["x_km"], ev["y_km"], np.minimum(-ev["depth_km"], -1e-9)])
     counts = []
     for centre in np.column_stack([cx, cy, cz]):
         inside = np.all((points >= centre - half) & (points < centre + half), axis=1)
@@ -151,7 +161,7 @@ def test_counts_add_up_and_match_a_loop(size, thickness):
     np.testing.assert_array_equal(result.counts, expected)
     inside = (np.abs(ev["x_km"]) < extent) | (ev["x_km"] == -extent)
     inside &= (ev["y_km"] >= -extent) & (ev["y_km"] < extent)
-    inside &= (ev["depth_km"] > 0) & (ev["depth_km"] <= 3 * thickness)
+    inside &= ev["depth_km"] <= 3 * thickness
     assert result.counts.sum() == int((inside & in_window).sum())
     np.testing.assert_array_equal(result.labels, (expected >= 1).astype(np.int8))
     assert result.counts.dtype == np.int64

@@ -278,9 +278,13 @@ def _to_datetime(values, **kwargs) -> pd.Series:
     (years 1677-2262: OutOfBoundsDatetime), become NaT, so that the caller can report
     the first bad row with its line."""
     try:
-        return pd.Series(pd.to_datetime(values, errors="coerce", **kwargs)).dt.as_unit("ns")
+        parsed = pd.Series(pd.to_datetime(values, errors="coerce", **kwargs))
+        low, high = pd.Timestamp.min, pd.Timestamp.max  # the nanosecond range
+        if parsed.dt.tz is not None:
+            low, high = low.tz_localize("UTC"), high.tz_localize("UTC")
+        return parsed.mask((parsed < low) | (parsed > high)).dt.as_unit("ns")
     except (ValueError, OverflowError, TypeError):
-        pass
+        pass  # pandas refused the whole column: parse row by row
     rows = ([values.iloc[i : i + 1] for i in range(len(values))]
             if isinstance(values, pd.DataFrame) else [[v] for v in values])
     parsed = []

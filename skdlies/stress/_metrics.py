@@ -71,12 +71,20 @@ def as_components(S: ArrayLike) -> np.ndarray:
 
 def _blocked(kernel: Callable[[np.ndarray, np.ndarray], None], S: ArrayLike,
              width: int) -> np.ndarray:
-    """Apply ``kernel(S_block, out_block)`` to cache-sized row blocks of an (n, width) output."""
+    """Apply ``kernel(S_block, out_block)`` to cache-sized row blocks of an (n, width) output.
+
+    A row with a NaN component is NaN in every output column (a kernel that skips a
+    component with zero weight, e.g. dCFS on some planes, would otherwise hide it).
+    """
     S = as_components(S)
     out = np.empty((S.shape[0], width))
     for start in range(0, S.shape[0], _BLOCK_ROWS):
         rows = slice(start, start + _BLOCK_ROWS)
-        kernel(S[rows], out[rows])
+        block = S[rows]
+        kernel(block, out[rows])
+        missing = np.isnan(block).any(axis=1)
+        if missing.any():
+            out[rows][missing] = np.nan
     return out
 
 
@@ -421,8 +429,10 @@ def coulomb_stress(S: ArrayLike, strike: float, dip: float, rake: float,
         - ``"standard"``: ``tau + mu * sigma_n``;
         - ``"normal"``: ``mu * sigma_n``;
         - ``"total_shear"``: ``|tau| + |tau_p|`` (the sum of the absolute shear
-          along and across the slip direction; mu is unused and its columns
-          repeat);
+          along and across the slip direction, the seed table's definition; mu
+          is unused and its columns repeat). Unlike the magnitude of the shear
+          traction, ``hypot(tau, tau_p)``, it depends on the rake: the sum of
+          the absolute components in the (slip, in-plane perpendicular) frame;
         - ``"total"``: ``|tau| + |tau_p| + mu * sigma_n``.
 
     Returns

@@ -170,6 +170,19 @@ def test_non_finite_rows_give_nan_without_spoiling_others():
     assert np.isnan(sigma[[1, 3]]).all() and np.isfinite(sigma[[0, 2, 4]]).all()
 
 
+@pytest.mark.parametrize("component", range(6))
+def test_a_nan_component_is_nan_in_every_metric(component):
+    # dCFS on a plane that gives the component zero weight used to come out finite
+    S = random_tensors(3, 2)
+    S[1, component] = np.nan
+    outputs = [coulomb_stress(S, strike, dip, 30.0, [0.0, 0.4])
+               for strike in (0.0, 90.0) for dip in (90.0, 45.0)]
+    outputs += [max_shear(S)[:, None], von_mises(S)[:, None], sum_abs_stress(S)[:, None],
+                stress_invariants(S), devries_features(S)]
+    for out in outputs:
+        assert np.isnan(out[1]).all() and np.isfinite(out[[0, 2]]).all()
+
+
 def test_shape_errors_name_the_component_order():
     with pytest.raises(ValueError, match=r"\('xx', 'yy', 'zz', 'xy', 'xz', 'yz'\)"):
         max_shear(np.zeros((3, 5)))

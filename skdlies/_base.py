@@ -353,6 +353,11 @@ class BaseNeuralEstimator(BaseEstimator):
             return
         if interrupted:
             restore_training_state(net, state)
+            # skorch ran on_train_end before the roll-back: a load_best callback (EarlyStopping,
+            # Checkpoint) restored its best weights then, which the roll-back overwrote
+            for _, callback in net.callbacks_:
+                if getattr(callback, "load_best", False):
+                    callback.on_train_end(net)
             warnings.warn(
                 f"{type(self).__name__} training was interrupted (KeyboardInterrupt) during "
                 f"epoch {state.n_epochs + 1}; the estimator keeps the weights of the last "

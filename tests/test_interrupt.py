@@ -70,6 +70,20 @@ def test_interrupt_mid_epoch_keeps_the_last_finished_epoch(proto, X):
     assert _same_weights(est, two_epochs)
 
 
+def test_interrupt_keeps_the_best_weights_of_early_stopping_load_best(X):
+    # "higher train loss is better": the best epoch is the first, not the last finished one
+    def best_first():
+        return EarlyStopping("train_loss", patience=10, lower_is_better=False, load_best=True)
+
+    one_epoch = DenseAutoencoder((8,), 2, max_epochs=1, **SMALL).fit(X)
+    est = DenseAutoencoder((8,), 2, max_epochs=5, **SMALL,
+                           callbacks=[best_first(), InterruptAt(2 * BATCHES_PER_EPOCH + 2)])
+    with pytest.warns(TrainingInterruptedWarning, match="during epoch 3"):
+        est.fit(X)
+    assert len(est.net_.history) == 2
+    assert _same_weights(est, one_epoch)
+
+
 def test_interrupt_before_the_first_epoch_leaves_the_estimator_unfitted(X):
     est = DenseAutoencoder((8,), 2, max_epochs=3, callbacks=[InterruptAt(2)], **SMALL)
     with pytest.warns(TrainingInterruptedWarning, match="before its first epoch finished"):

@@ -93,8 +93,9 @@ def load_devries(
         One row per cell with a ``RangeIndex``. ``aftershocksyn`` is int8
         (0/1); every other column is float64. A dask DataFrame if ``lazy``.
     groups : ndarray or dask array of shape (n_rows,), or None
-        Only if ``return_groups`` (a dask array if ``lazy``; object dtype for
-        strings). The slip-distribution id of each row (str ``EVENTTAG`` for
+        Only if ``return_groups``: a numpy array (of str dtype for strings),
+        or if ``lazy`` a dask array (of object dtype for strings, as dask
+        stores them). The slip-distribution id of each row (str ``EVENTTAG`` for
         CSV; the ``group`` dataset of an HDF5 file, as int64 or str). ``None``
         for an HDF5 file without a ``group`` dataset, such as the authors'
         files: they do not say which cell belongs to which slip distribution.

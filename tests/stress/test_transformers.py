@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import doctest
 import pickle
 import warnings
@@ -154,6 +155,28 @@ def test_array_contract_on_six_columns(transformer):
     S32 = S.astype(np.float32)
     np.testing.assert_array_equal(est.transform(S32), clone(transformer).fit_transform(
         S32.astype(np.float64)))
+
+
+@pytest.mark.parametrize("transformer", STRESS_TRANSFORMERS, ids=ids)
+def test_state_contract_on_six_columns(transformer):
+    """What the expected-to-fail estimator checks test, on data of the six components:
+    check_dict_unchanged, check_dont_overwrite_parameters, check_fit_idempotent,
+    check_fit2d_1sample, check_estimators_overwrite_params, check_n_features_in."""
+    S = stresses()
+    est = clone(transformer)
+    params = {k: copy.deepcopy(v) for k, v in est.get_params().items()}
+    before = set(vars(est))
+    est.fit(S)
+    added = set(vars(est)) - before
+    assert all(name.endswith("_") or name.startswith("_") for name in added), added
+    assert est.get_params() == params  # fit overwrote nothing
+    state = copy.deepcopy(vars(est))
+    first = est.transform(S)
+    assert vars(est) == state  # transform changed nothing
+    np.testing.assert_array_equal(est.fit(S).transform(S), first)  # fit is idempotent
+    np.testing.assert_array_equal(clone(transformer).fit_transform(S[:1]), first[:1])  # 1 row
+    with pytest.raises(ValueError, match=r"n_features=5|exactly 6 columns|X has 5 features"):
+        est.transform(S[:, :5])
 
 
 @pytest.mark.parametrize("transformer", STRESS_TRANSFORMERS, ids=ids)

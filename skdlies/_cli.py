@@ -100,6 +100,16 @@ def _aftershock_evaluate(args: argparse.Namespace) -> None:
         print(f"auc_table.csv and roc_curves.png written to {args.out}")
 
 
+def _catalog_source(text: str) -> tuple[str, str]:
+    """``--catalog [FORMAT:]FILE`` as (file, format); no known prefix: auto-detected."""
+    from .datasets._catalogs import CATALOG_FORMATS
+
+    prefix, sep, rest = text.partition(":")
+    if sep and prefix in CATALOG_FORMATS:
+        return rest, prefix
+    return text, "auto"
+
+
 def _aftershock_build(args: argparse.Namespace) -> None:
     from pathlib import Path
 
@@ -111,7 +121,7 @@ def _aftershock_build(args: argparse.Namespace) -> None:
     files = sorted(Path(args.srcmod).glob("*.fsp"))[: args.limit]
     if not files:
         raise FileNotFoundError(f"no *.fsp file in {args.srcmod}")
-    catalogs = [read_catalog(c) for c in args.catalog] if args.catalog else None
+    catalogs = [read_catalog(*_catalog_source(c)) for c in args.catalog] if args.catalog else None
     if catalogs is None:
         print("no --catalog: stresses only, every aftershocksyn label is 0", file=sys.stderr)
 
@@ -213,9 +223,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--srcmod", required=True, help="folder of SRCMOD *.fsp files")
     build.add_argument("--catalog", action="append",
-                       help="earthquake catalog (ComCat, NEIC, SoCal or JMA format); repeatable; "
-                            "a slip model is labelled from the catalogs covering its first year "
-                            "and skipped if none does. Without it: stresses only, labels 0")
+                       metavar="[FORMAT:]FILE",
+                       help="earthquake catalog, its format detected from its header (ComCat, "
+                            "NEIC, SoCal, or JMA as the ETAS R package ships it, whose shifted "
+                            "clock is corrected) or given, e.g. jma:japan.csv for plain JST; "
+                            "repeatable, in order of preference (an event in two catalogs "
+                            "counts once); a slip model is labelled from the catalogs covering "
+                            "its first year and skipped if none does. Without it: stresses "
+                            "only, labels 0")
     build.add_argument("--out", required=True, help="h5 file to write (resumable)")
     build.add_argument("--min-magnitude", type=float, help="count only events this large")
     build.add_argument("--limit", type=_int_from(1), help="build only the first N slip models")

@@ -262,3 +262,11 @@ def test_counts_out_of_range_are_usage_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_catalog_format_prefix():
+    from skdlies._cli import _catalog_source
+
+    assert _catalog_source("jma:japan.csv") == ("japan.csv", "jma")
+    assert _catalog_source("japan.csv") == ("japan.csv", "auto")
+    assert _catalog_source("C:/data/neic.csv") == ("C:/data/neic.csv", "auto")  # not a format

@@ -153,8 +153,10 @@ def build_event(
         From :func:`skdlies.datasets.read_fsp`; patch positions are the top-centres
         in the file's local frame (km from the epicentre).
     events : pandas.DataFrame or None
-        A catalog from :func:`skdlies.datasets.read_catalog` (UTC times). None:
-        no labels (all 0; the ``count`` column is 0).
+        A catalog from :func:`skdlies.datasets.read_catalog` (UTC times), used
+        as given: every row counts (:func:`build_dataset` removes the copies of
+        an event in overlapping catalogs and the mainshock's own records
+        first). None: no labels (all 0; the ``count`` column is 0).
     origin_time : timestamp or None
         Mainshock origin time (UTC); needed when ``events`` is given.
     engine : callable, default=:func:`okada_engine`
@@ -162,7 +164,7 @@ def build_event(
     min_magnitude : float, optional
         Count only events of at least this magnitude.
     cell_km, radius_km, n_layers :
-        The grid; see :func:`skdlies.aftershocks._grid.grid_cells`.
+        The grid; see :func:`skdlies.aftershocks.grid_cells`.
 
     Returns
     -------
@@ -170,6 +172,14 @@ def build_event(
         ``x``, ``y``, ``z`` (m), the six ``stresses_full_*`` columns (Pa, tension
         positive), ``aftershocksyn`` (0/1) and ``count`` (events in the cell).
         Cells where the stress is singular (on a patch edge) are dropped.
+
+    Warns
+    -----
+    UserWarning
+        When cells on a patch edge are dropped (their number), and when the
+        patches' x, y in the FSP file and their latitude, longitude disagree by
+        more than half a cell for the median patch: the grid follows x, y and
+        the labels the events' latitude, longitude, so they may be offset.
     """
     p = model.patches.dropna(subset=["length_km", "width_km", "strike", "dip", "rake"])
     if p.empty:
@@ -245,7 +255,9 @@ def build_dataset(
     or ``min_magnitude`` recomputes its models instead of reusing stale labels.
     When every model is done, the parts are joined into ``out`` (atomically),
     with the model tag as the group of each row. The parts are kept, so that a
-    later build of more models reuses them.
+    later build with the same inputs (e.g. of more models) reuses them; a
+    model's part made from other inputs is deleted when the model is built
+    again.
 
     Parameters
     ----------
@@ -259,7 +271,11 @@ def build_dataset(
         aftershock window in time and space (:class:`CatalogCoverage`: the span
         and bounding box of the catalog's own events); a model that no catalog
         covers is skipped, since its labels would be 0 for want of data, not of
-        aftershocks. Without a catalog, every label is 0.
+        aftershocks. Give catalogs in order of preference: an event within 10 s
+        and 50 km of an event of an earlier catalog is the same earthquake and
+        counts once, and records of the mainshock itself (within those bounds
+        of the origin and epicentre) are dropped. Without a catalog, every
+        label is 0.
     origin_times : callable, optional
         ``model -> origin time (UTC)`` or None when unknown (the model is then
         skipped); needed with ``catalog``.

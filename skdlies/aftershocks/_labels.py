@@ -225,7 +225,7 @@ def project_events(catalog: pd.DataFrame, lat0: float, lon0: float, *,
         ``"aeqd"``: azimuthal equidistant projection centred on (lat0, lon0)
         on the WGS84 ellipsoid (needs :mod:`pyproj`); ``"equirectangular"``:
         the local approximation ``x = R cos(lat0) dlon``, ``y = R dlat`` on a
-        sphere of radius :data:`EARTH_RADIUS_KM` (``dlon`` wrapped to
+        sphere of radius 6371.0088 km, the mean Earth radius (``dlon`` wrapped to
         [-180, 180) degrees; error well under 1% of the distance within a few
         hundred km of the origin, away from the poles); ``"auto"``: ``"aeqd"``
         if pyproj is installed, else ``"equirectangular"``.

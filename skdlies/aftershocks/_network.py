@@ -61,14 +61,14 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
     hidden_layer_sizes : tuple of int, default=(50, 50, 50, 50, 50, 50)
         Units of each hidden layer, input side first; the output layer has one
         unit (the logit).
-    activation : str, default="tanh"
-        Hidden activation, one of ``skdlies._nn.ACTIVATIONS``.
+    activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "selu", "identity"}, default="tanh"
+        Hidden activation (the PyTorch module of that name).
     dropout : float, default=0.5
         Dropout probability after every hidden layer (0 disables it).
     balanced_batches : bool, default=False
         Draw every training batch half from each class, as the paper did
-        (1,750 + 1,750); the minority class is cycled. See
-        :class:`skdlies._skorch.BalancedBatchIterator`.
+        (1,750 + 1,750); the minority class is cycled, and each epoch has as
+        many batches as the shuffled batches of the same data would.
     max_epochs : int, default=10
         Number of passes over the training data.
     batch_size : int, default=3500

@@ -36,8 +36,8 @@ class DenseAutoencoder(BaseAutoencoder):
         Widths of the encoder's hidden layers (the decoder uses them reversed).
     n_components : int, default=32
         Width of the latent code.
-    activation : str, default="relu"
-        Hidden-layer activation: one of ``skdlies._nn.ACTIVATIONS``.
+    activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "selu", "identity"}, default="relu"
+        Hidden-layer activation (the PyTorch module of that name).
     noise_std : float, default=0.0
         Standard deviation of the Gaussian noise added to the inputs during
         training (fresh noise each batch, clipped to the range of the training

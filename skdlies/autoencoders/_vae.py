@@ -38,9 +38,9 @@ class VariationalAutoencoder(BaseAutoencoder):
         Decoder likelihood. ``"bernoulli"`` (binary cross-entropy; data in
         [0, 1], e.g. pixel intensities); ``"gaussian"``: unit variance.
         ``"auto"``: Bernoulli when the training data lie in [0, 1].
-    activation : str, default="relu"
-        Activation of the hidden layers of the encoder and decoder, one of
-        ``skdlies._nn.ACTIVATIONS`` (the mean and log-variance layers are linear).
+    activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "selu", "identity"}, default="relu"
+        Activation of the hidden layers of the encoder and decoder (the mean
+        and log-variance layers are linear).
     max_epochs : int, default=50
         Passes over the training data.
     batch_size : int, default=128

@@ -1,5 +1,7 @@
 """Datasets: MNIST (downloaded and cached), the built-in 8x8 digits, the DeVries et al.
-(2018) aftershock files and a toy aftershock set for examples."""
+(2018) aftershock files, a toy aftershock set for examples, and the readers of the forward
+model's inputs: SRCMOD slip models (``read_fsp``), earthquake catalogs (``read_catalog``)
+and the shipped mainshock origin times (``load_mainshocks``, ``mainshock_origin``)."""
 
 from ._catalogs import read_catalog
 from ._devries import load_devries, write_devries

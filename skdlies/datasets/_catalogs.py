@@ -9,46 +9,7 @@ sorted by origin time (stable, so simultaneous events keep their file order):
 - ``depth_km``: hypocentral depth, km, positive down;
 - ``magnitude``: the catalog's preferred magnitude (any type; not converted).
 
-Supported layouts (``format``):
-
-``"comcat"``
-    USGS ComCat CSV export: ``time`` (ISO 8601, ``Z`` = UTC), ``latitude``,
-    ``longitude``, ``depth`` (km, positive down; slightly negative values above
-    sea level are kept), ``mag``; other columns are ignored.
-``"neic"``
-    NEIC compilation CSV (``time,year,month,day,hour,minute,second,latitude,
-    longitude,depth,mag,strec_region``): ``time`` is ISO 8601 without a zone and
-    is read as UTC; the split date/time columns are ignored.
-``"socal"``
-    SCSN whitespace table ``YR MO DY HRMN SEC LATITUDE LONGITUDE DEPTH MAG ...``,
-    UTC; ``HRMN`` is hours and minutes (``0522`` = 05:22), ``SEC`` seconds with
-    decimals (60.0 rolls over into the next minute).
-``"jma"``
-    JMA CSV ``date,time,long,lat,mag,depth`` in Japan Standard Time. JST is a
-    fixed UTC+9 offset in the JMA catalog, so 9 h are subtracted (the
-    ``Asia/Tokyo`` zone is *not* used: it applies the 1948-1951 daylight saving
-    time, which the catalog does not). Depth (km) is written negative below the
-    surface in the ETAS-package file and positive in other JMA exports, so it
-    is normalised to ``depth_km = |depth|`` (positive down).
-``"jma_etas"`` (what ``"auto"`` detects for this header)
-    The same layout as distributed in the ``ETAS`` R package (``japan.quakes``),
-    whose times are not plain JST: they were shifted as if converted through
-    the ``Asia/Tehran`` zone, and 39 s early. The file's time is JST plus
-    ``offset(Asia/Tehran) - 3:30`` minus 39 s, so the reader undoes both:
-
-    - the Tehran shift is +1 h in Iran's daylight-saving periods (up to +1:30
-      in 1977-1980) and -4 min 16 s before 1946 (the local mean time
-      +3:25:44 of the tz database of the file's time; the current database
-      ends it in 1935, so the shift before 1946 is fixed here);
-    - the 39 s: matched against NEIC for 1,155 events of M >= 5 in 1990-2007,
-      the corrected JMA times are 39.1 s (median; 90% within 36.4-42.9 s)
-      earlier, in and out of daylight saving, every year.
-
-    After both corrections the file gives the official JMA origin times:
-    Kobe 1995 05:46:52 JST (the file says 05:46:13), Hokkaido-Nansei-oki 1993
-    22:17:12 (file 23:16:33), Miyagi-oki 1978 17:14:26 (file 18:43:47), Mikawa
-    1945 03:38:23 (file 03:33:28). Pass ``format="jma"`` for a file in this
-    layout that holds plain JST.
+The layouts (``format``) are described in :func:`read_catalog`.
 """
 
 from __future__ import annotations
@@ -72,7 +33,7 @@ CATALOG_COLUMNS: tuple[str, ...] = ("time", "latitude", "longitude", "depth_km",
 CATALOG_FORMATS: tuple[str, ...] = ("auto", "comcat", "neic", "socal", "jma", "jma_etas")
 
 _JST_OFFSET = pd.Timedelta(hours=9)
-#: The ETAS package's japan.quakes times are this much early (see the module docstring).
+#: The ETAS package's japan.quakes times are this much early (see read_catalog's Notes).
 _ETAS_LAG = pd.Timedelta(seconds=39)
 #: Until then the ETAS file's times follow Tehran's local mean time, +3:25:44.
 _TEHRAN_LMT_END = pd.Timestamp("1946-01-01", tz="UTC")
@@ -133,12 +94,12 @@ def read_catalog(path: PathLike, format: str = "auto") -> pd.DataFrame:
     Parameters
     ----------
     path : str or path-like
-        Catalog file (see the module docstring for the layouts).
+        Catalog file (see the Notes for the layouts).
     format : {"auto", "comcat", "neic", "socal", "jma", "jma_etas"}, default "auto"
         Layout of the file. ``"auto"`` detects it from the header line:
         ``YR MO DY HRMN ...`` is SoCal, ``date,time,long,lat,...`` is JMA as
         the ETAS R package distributes it (``"jma_etas"``, whose shifted
-        times are corrected; see the module docstring), a
+        times are corrected; see the Notes), a
         CSV with ``time``/``latitude``/``longitude`` is NEIC if it also has
         ``strec_region`` or ``year``, else ComCat.
 
@@ -156,7 +117,51 @@ def read_catalog(path: PathLike, format: str = "auto") -> pd.DataFrame:
         quotes the header line), a needed column is missing (the message names
         the column and the file), a value cannot be parsed or is out of range
         (the message names the file, the 1-based line and the column), or the
-        catalog holds no events.
+        catalog holds no events.        catalog holds no events.
+
+    Notes
+    -----
+    The layouts:
+
+    ``"comcat"``
+        USGS ComCat CSV export: ``time`` (ISO 8601, ``Z`` = UTC), ``latitude``,
+        ``longitude``, ``depth`` (km, positive down; slightly negative values above
+        sea level are kept), ``mag``; other columns are ignored.
+    ``"neic"``
+        NEIC compilation CSV (``time,year,month,day,hour,minute,second,latitude,
+        longitude,depth,mag,strec_region``): ``time`` is ISO 8601 without a zone and
+        is read as UTC; the split date/time columns are ignored.
+    ``"socal"``
+        SCSN whitespace table ``YR MO DY HRMN SEC LATITUDE LONGITUDE DEPTH MAG ...``,
+        UTC; ``HRMN`` is hours and minutes (``0522`` = 05:22), ``SEC`` seconds with
+        decimals (60.0 rolls over into the next minute).
+    ``"jma"``
+        JMA CSV ``date,time,long,lat,mag,depth`` in Japan Standard Time. JST is a
+        fixed UTC+9 offset in the JMA catalog, so 9 h are subtracted (the
+        ``Asia/Tokyo`` zone is *not* used: it applies the 1948-1951 daylight saving
+        time, which the catalog does not). Depth (km) is written negative below the
+        surface in the ETAS-package file and positive in other JMA exports, so it
+        is normalised to ``depth_km = |depth|`` (positive down).
+    ``"jma_etas"`` (what ``"auto"`` detects for this header)
+        The same layout as distributed in the ``ETAS`` R package (``japan.quakes``),
+        whose times are not plain JST: they were shifted as if converted through
+        the ``Asia/Tehran`` zone, and 39 s early. The file's time is JST plus
+        ``offset(Asia/Tehran) - 3:30`` minus 39 s, so the reader undoes both:
+
+        - the Tehran shift is +1 h in Iran's daylight-saving periods (1977-1980,
+          up to +1:30 in 1978, and 1991-2005), 0 otherwise since 1946, and
+          -4 min 16 s before 1946: Tehran's local mean time +3:25:44, which the
+          tz database of the time the file was made kept until 1946 (the
+          current one ends it in 1935, so this shift is fixed here);
+        - the 39 s: matched against NEIC for 1,155 events of M >= 5 in 1990-2007,
+          the corrected JMA times are 39.1 s (median; 90% within 36.4-42.9 s)
+          earlier, in and out of daylight saving, every year.
+
+        After both corrections the file gives the official JMA origin times:
+        Kobe 1995 05:46:52 JST (the file says 05:46:13), Hokkaido-Nansei-oki 1993
+        22:17:12 (file 23:16:33), Miyagi-oki 1978 17:14:26 (file 18:43:47), Mikawa
+        1945 03:38:23 (file 03:33:28). Pass ``format="jma"`` for a file in this
+        layout that holds plain JST.
     """
     if format not in CATALOG_FORMATS:
         raise ValueError(f"format must be one of {CATALOG_FORMATS}, got {format!r}")
@@ -350,7 +355,7 @@ def _tehran_shift(utc: pd.Series) -> pd.Series:
 
 
 def _jma_etas_time(table: _Table, names: dict[str, str]) -> pd.Series:
-    """UTC time from the ETAS package's shifted JST (see the module docstring)."""
+    """UTC time from the ETAS package's shifted JST (see read_catalog's Notes)."""
     shifted = _jma_time(table, names) + _ETAS_LAG
     utc = shifted - _tehran_shift(shifted)
     return (shifted - _tehran_shift(utc)).dt.as_unit("ns")  # the shift at the true time

@@ -227,8 +227,8 @@ def halfspace_stress(
         Stress change (Pa, tension positive, COMPONENTS order). Points on a patch
         edge, where the solution is singular, are NaN, with a
         :class:`SingularPointsWarning` that gives their number; "on" means
-        within ``EDGE_TOLERANCE`` (1e-4) of the patch diagonal, where the
-        triangle solutions lose their accuracy.
+        within ``EDGE_TOLERANCE`` (1e-4) times the patch's diagonal length of
+        its boundary, where the triangle solutions lose their accuracy.
 
     Notes
     -----

@@ -138,8 +138,8 @@ def okada_stress(
         Along-strike length and down-dip width (km), >= 0.
     strike_slip_m, dip_slip_m : array-like of shape (m,)
         Slip of the hanging wall relative to the footwall (m): strike-slip
-        positive left-lateral, dip-slip positive reverse (see
-        :func:`rake_to_components`).
+        positive left-lateral, dip-slip positive reverse
+        (:func:`okada_stress_rake` takes a rake and a slip instead).
     mu, lam : float, default=3e10
         Lame parameters (Pa).
     chunk : int, optional
@@ -147,7 +147,7 @@ def okada_stress(
         few kB per pair, and keeps the work in cache); default 4000 for numpy,
         20000 for torch.
     backend : {"auto", "numpy", "torch"}, default="auto"
-        ``"numpy"``: blocked numpy (about 0.4 M patch-points per second on two
+        ``"numpy"``: blocked numpy (about 0.3 M patch-points per second on two
         cores). ``"torch"``: the same kernel through :func:`torch.compile` on
         the CPU (fused loops, about 10 times faster; the first call in a
         process compiles it, which takes about 10 s with a warm inductor cache

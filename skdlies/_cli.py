@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 
 __all__ = ["main"]
@@ -259,7 +260,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``skdlies`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        args.run(args)
+        with warnings.catch_warnings():
+            if not args.debug:  # one line each, not the source line of the skdlies script
+                warnings.showwarning = _show_warning
+            args.run(args)
     except KeyboardInterrupt:
         if args.debug:
             raise
@@ -271,6 +275,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"skdlies: error: {_one_line(exc)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"skdlies: warning: {' '.join(str(message).split())}", file=sys.stderr)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -270,3 +270,16 @@ def test_catalog_format_prefix():
     assert _catalog_source("jma:japan.csv") == ("japan.csv", "jma")
     assert _catalog_source("japan.csv") == ("japan.csv", "auto")
     assert _catalog_source("C:/data/neic.csv") == ("C:/data/neic.csv", "auto")  # not a format
+
+
+def test_warnings_are_one_line_each(monkeypatch, capsys):
+    import warnings
+
+    from skdlies import _cli
+
+    def run(args):
+        warnings.warn("a model\nwas odd", UserWarning, stacklevel=1)
+
+    monkeypatch.setattr(_cli, "_every_demo", run)
+    assert main(["demo"]) == 0
+    assert capsys.readouterr().err == "skdlies: warning: a model was odd\n"

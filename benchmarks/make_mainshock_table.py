@@ -4,8 +4,7 @@ For each FSP file the mainshock is looked up in the catalogs that cover its
 date and hypocentre: the largest-magnitude event within +/-1.5 days of the FSP
 header date (taken at 12:00 UTC, so the window is the day before to the day
 after; the header date may be local or UTC) and within 150 km of the FSP
-hypocentre (``FAR_HYPOCENTRES`` widens this for models whose FSP hypocentre is
-wrong). The catalogs are tried in this order, the first with a match wins:
+hypocentre. The catalogs are tried in this order, the first with a match wins:
 
 1. ``socal`` (SCSN, 1998-06 to 2001-02) and ``comcat`` (ComCat western US,
    1992-06-18 to 07-08, Landers), where their time span and area cover the model;
@@ -24,7 +23,10 @@ A catalog "covers" a model when the FSP date lies within the catalog's first and
 last event times (+/-1 day) and the hypocentre within the bounding box of its
 epicentres (+/-0.5 degree). Models sharing an earthquake get the same origin and
 ``earthquake_id`` (the catalog origin time to the second plus the catalog).
-Models with no match are written with an empty origin and catalog ``none``.
+Models with no match are written with an empty origin and catalog ``none``. Two
+are left so on purpose: s2002DENALI01ASAN and s1997KAGOSH01MIYA place their
+hypocentre *and their patches* 2-2.5 degrees of latitude from the rupture, so
+labels from a catalog would describe another place.
 
 Writes ``skdlies/datasets/data/mainshocks.csv`` (or ``--output``) with the
 columns ``tag, earthquake_id, origin_time, latitude, longitude, depth_km,
@@ -74,13 +76,6 @@ OVERRIDES: dict[str, str] = {
     "s2006PINGTU02YENx": "2006-12-26T12:34Z",  # Pingtung event 2, Mw 6.9
     "s2012BRAWLE01WEIx": "2012-08-26T19:31Z",  # Brawley swarm, first M5.4
     "s2012BRAWLE02WEIx": "2012-08-26T20:58Z",  # Brawley swarm, second M5.5
-}
-
-#: Models whose FSP hypocentre lies far from the catalog epicentre (and from the file's own
-#: patches): the search radius for them, km.
-FAR_HYPOCENTRES: dict[str, float] = {
-    "s2002DENALI01ASAN": 400.0,  # header latitude ~2 degrees off the Denali rupture
-    "s1997KAGOSH01MIYA": 400.0,  # header latitude ~2.5 degrees off (the HORI models match)
 }
 
 # Catalog name -> file name prefix, in priority order.
@@ -162,8 +157,7 @@ def candidates(model: SlipModel, catalog: Catalog, same_date: bool) -> pd.DataFr
     ev = catalog.events
     in_time = ev[(ev["time"] >= when - WINDOW) & (ev["time"] <= when + WINDOW)]
     dist = distance_km(lat, lon, in_time["latitude"].to_numpy(), in_time["longitude"].to_numpy())
-    near = dist <= FAR_HYPOCENTRES.get(model.tag, MAX_DISTANCE_KM)
-    cand = in_time[near].assign(dist=dist[near])
+    cand = in_time[dist <= MAX_DISTANCE_KM].assign(dist=dist[dist <= MAX_DISTANCE_KM])
     if same_date and not cand.empty:
         date = pd.Timestamp(model.date).date()
         local = cand["time"] + pd.Timedelta(hours=round(float(_wrap(lon)) / 15.0))

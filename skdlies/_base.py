@@ -35,6 +35,7 @@ from ._skorch import (
     capture_training_state,
     get_rng_state,
     restore_training_state,
+    rng_devices,
     rng_state,
 )
 from ._warnings import user_stacklevel
@@ -66,9 +67,7 @@ def torch_seed(seed: int, device: str | torch.device = "cpu") -> Iterator[None]:
     The global generator state of the caller is restored on exit, so fitting a
     skdlies estimator has no side effect on the user's other PyTorch code.
     """
-    device = torch.device(device)
-    devices = [device] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
+    with torch.random.fork_rng(devices=rng_devices(device)):
         torch.manual_seed(seed)
         yield
 

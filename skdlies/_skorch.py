@@ -43,6 +43,7 @@ __all__ = [
     "capture_training_state",
     "get_rng_state",
     "restore_training_state",
+    "rng_devices",
     "rng_state",
 ]
 
@@ -423,7 +424,8 @@ def _write_batch_entries(entries, loss_key, losses, size_key, sizes) -> None:
 # -- the random and trainable state of a net, for resumable and interruptible training ----------
 
 
-def _rng_devices(device: str | torch.device) -> list[torch.device]:
+def rng_devices(device: str | torch.device) -> list[torch.device]:
+    """The CUDA devices whose generators training on ``device`` draws from (none on a CPU)."""
     device = torch.device(device)
     return [device] if device.type == "cuda" else []
 
@@ -437,7 +439,7 @@ def get_rng_state(device: str | torch.device = "cpu") -> dict[str, torch.Tensor]
         ``{"cpu": ByteTensor}``, plus ``"cuda"`` when ``device`` is a CUDA device.
     """
     state = {"cpu": torch.get_rng_state()}
-    for dev in _rng_devices(device):
+    for dev in rng_devices(device):
         state["cuda"] = torch.cuda.get_rng_state(dev)
     return state
 
@@ -450,7 +452,7 @@ def rng_state(
 
     A CUDA state missing from ``state`` (a model saved from the CPU) is seeded with ``seed``.
     """
-    devices = _rng_devices(device)
+    devices = rng_devices(device)
     with torch.random.fork_rng(devices=devices):
         torch.set_rng_state(state["cpu"])
         for dev in devices:

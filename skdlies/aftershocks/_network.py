@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import torch
@@ -107,7 +107,6 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "balanced_batches": ["boolean"],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(

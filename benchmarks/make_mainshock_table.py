@@ -52,6 +52,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from skdlies._io import atomic_path
 from skdlies.datasets import SlipModel, read_catalog, read_fsp
 
 DEFAULT_OUTPUT = (Path(__file__).resolve().parents[1]
@@ -259,7 +260,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
 
+    if not args.catalog_folder.is_dir():
+        parser.error(f"catalog folder not found: {args.catalog_folder}")
     catalogs = load_catalogs(args.catalog_folder)
+    if len(catalogs) < len(CATALOG_FILES):  # a partial table would replace the shipped one
+        parser.error(f"{args.catalog_folder} lacks catalogs (see the warnings above); "
+                     "nothing was written")
     files = sorted(args.fsp_folder.glob("*.fsp"))
     if not files:
         parser.error(f"no *.fsp files in {args.fsp_folder}")
@@ -269,8 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         dup = table.loc[table["tag"].duplicated(), "tag"].tolist()
         print(f"warning: duplicate tags {dup}", file=sys.stderr)
     print("\n".join(summarise(table)))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    table.loc[:, list(COLUMNS)].to_csv(args.output, index=False, lineterminator="\n")
+    with atomic_path(args.output) as tmp:
+        table.loc[:, list(COLUMNS)].to_csv(tmp, index=False, lineterminator="\n")
     print(f"wrote {args.output} ({len(table)} rows)")
     return 0
 

@@ -20,11 +20,15 @@ def plot_latent_manifold(
     quantiles: tuple[float, float] = (0.05, 0.95),
     image_shape: tuple[int, int] | None = None,
     cmap: str = "gray",
+    title: str | None = None,
 ) -> Figure:
-    """Decode a regular grid of the 2-D latent space into one mosaic of images.
+    """Decode a grid of the 2-D latent space into one mosaic of images.
 
     The grid points are the standard-normal quantiles of ``n_per_side`` evenly
-    spaced probabilities between ``quantiles``, so it covers the prior's mass.
+    spaced probabilities between ``quantiles``, so it covers the prior's mass;
+    they are evenly spaced in probability, not in z. The tiles are therefore
+    drawn side by side, and each axis is ticked at tile centres with the z
+    value that tile decodes.
 
     Parameters
     ----------
@@ -39,12 +43,15 @@ def plot_latent_manifold(
         For non-square images.
     cmap : str, default="gray"
         Matplotlib colormap of the images; the gaps between them are white.
+    title : str, optional
+        Title of the axes; ``"Decoded from a grid of the latent space"`` if
+        not given.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The figure: one mosaic on axes of the latent coordinates ``z[0]``
-        (horizontal) and ``z[1]`` (vertical).
+        The figure: one mosaic, ``z[0]`` growing to the right and ``z[1]``
+        upwards, ticked with the z values of the tiles.
     """
     check_is_fitted(vae, "net_")
     if vae.n_components_ != 2:
@@ -61,14 +68,21 @@ def plot_latent_manifold(
     # one blank (NaN, drawn white) pixel row and column after every tile
     tiles = np.pad(tiles, ((0, 0), (0, 0), (0, 1), (0, 1)), constant_values=np.nan)
     mosaic = tiles.transpose(0, 2, 1, 3).reshape(n_per_side * (h + 1), n_per_side * (w + 1))
+    colormap = plt.get_cmap(cmap).with_extremes(bad="white")  # an unknown cmap fails here
     fig = plt.figure(figsize=(7, 7))
     ax = fig.subplots()
-    extent = (axis[0], axis[-1], axis[0], axis[-1])
-    colormap = plt.get_cmap(cmap).with_extremes(bad="white")
-    ax.imshow(mosaic[:-1, :-1], cmap=colormap, extent=extent)
+    # one unit per tile (with its blank line): tile i is centred on i + 1/2 on both axes
+    size = n_per_side * (h + 1) - 1
+    ax.imshow(mosaic[:-1, :-1], cmap=colormap,
+              extent=(0, size / (w + 1), 0, size / (h + 1)))
+    step = max(1, n_per_side // 7)
+    ticks = np.arange(0, n_per_side, step)
+    centres = ticks + (w / (w + 1)) / 2
+    ax.set_xticks(centres, [f"{axis[i]:.2f}" for i in ticks])
+    ax.set_yticks(ticks + (h / (h + 1)) / 2, [f"{axis[i]:.2f}" for i in ticks])
     ax.set_xlabel("z[0]")
     ax.set_ylabel("z[1]")
-    ax.set_title("Digits decoded from a grid of the latent space")
+    ax.set_title(title or "Decoded from a grid of the latent space")
     fig.tight_layout()
     return fig
 

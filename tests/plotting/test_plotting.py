@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from scipy.stats import norm
 from matplotlib.figure import Figure
 
 from skdlies.autoencoders import VariationalAutoencoder
@@ -117,6 +118,21 @@ def test_latent_manifold_tiles_are_decoded_grid_points(vae_2d):
     expected = vae_2d.inverse_transform(np.array([[lo, hi], [hi, lo]], dtype=np.float32))
     np.testing.assert_allclose(mosaic[:8, :8], expected[0].reshape(8, 8), atol=1e-5)
     np.testing.assert_allclose(mosaic[9:, 9:], expected[1].reshape(8, 8), atol=1e-5)
+
+
+def test_latent_manifold_ticks_name_the_z_of_each_tile(vae_2d):
+    # the grid is evenly spaced in probability, not in z: the ticks, not a linear z axis,
+    # say where each tile was decoded
+    fig = plot_latent_manifold(vae_2d, n_per_side=4, quantiles=(0.1, 0.9))
+    (ax,) = fig.axes
+    z = norm.ppf(np.linspace(0.1, 0.9, 4))
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"{v:.2f}" for v in z]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [f"{v:.2f}" for v in z]
+    left, right, bottom, top = ax.images[0].get_extent()
+    tile = (right - left) / (4 - 1 / 9)  # 8-pixel tiles and 1-pixel gaps
+    # each x tick sits on the centre of its tile column (tile i spans i .. i + 8/9)
+    np.testing.assert_allclose(ax.get_xticks(), np.arange(4) + 4 / 9)
+    assert tile == pytest.approx(1.0)
 
 
 def test_latent_manifold_needs_2d_latent_space(small_X):

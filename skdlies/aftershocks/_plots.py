@@ -154,7 +154,8 @@ def plot_strike_averaged_maps(
         Metric columns of ``fields.metrics`` to draw before the forecast.
         Signed metrics (any value below zero) get a diverging symmetric-log
         colour scale in MPa, non-negative ones a logarithmic scale in MPa
-        (``r`` in km, linear).
+        (I2 in MPa^2, I3 in MPa^3; ``r`` in km, linear; a metric that is 0
+        everywhere, such as I1 of the deviator, a flat panel).
     tensor : {"full", "deviatoric"}, default="full"
         Which tensor's metrics to draw.
 
@@ -165,34 +166,39 @@ def plot_strike_averaged_maps(
         is the black line along the x axis.
     """
     names = list(metrics)
+    # every map first: an unknown metric or tensor fails before a figure exists
+    maps = [fields.metric_map(name, tensor) for name in names]
+    spacing = fields.along_km[0, 1] - fields.along_km[0, 0] if fields.along_km.shape[1] > 1 else 0
+    pad = spacing / 2  # the maps' cells are centred on along_km, across_km
+    extent = [fields.along_km.min() - pad, fields.along_km.max() + pad,
+              fields.across_km.min() - pad, fields.across_km.max() + pad]
     fig, axes = plt.subplots(1, len(names) + 1, figsize=(4.2 * (len(names) + 1), 4.0),
                              layout="constrained", squeeze=False)
-    extent = [fields.along_km.min(), fields.along_km.max(),
-              fields.across_km.min(), fields.across_km.max()]
     half = fields.fault["length_km"] / 2
-    for ax, name in zip(axes[0], [*names, None], strict=True):
+    for ax, name, values in zip(axes[0], [*names, None], [*maps, fields.forecast], strict=True):
         ticks = None
         if name is None:
-            values, title, unit, kwargs = fields.forecast, "network forecast", "probability", {
-                "cmap": "viridis"}
+            title, unit, kwargs = "network forecast", "probability", {"cmap": "viridis"}
         else:
-            values = fields.metric_map(name, tensor)
             title = name if tensor == "full" else f"{name} (deviatoric)"
             if name == "r":
                 unit, kwargs = "km", {"cmap": "viridis_r"}
-            elif np.nanmin(values) < 0:
-                values = values / 1e6
-                top = np.nanpercentile(np.abs(values), 99)
-                unit = "MPa"
-                kwargs = {"cmap": "RdBu_r", "norm": SymLogNorm(top / 1e3, vmin=-top, vmax=top)}
-                decades = 10.0 ** np.arange(np.ceil(np.log10(top / 1e3)) + 1,
-                                            np.floor(np.log10(top)) + 1)
-                ticks = [*(-decades[::-1]), 0.0, *decades]
             else:
-                values = values / 1e6
-                top = np.nanpercentile(values, 99)
-                unit = "MPa"
-                kwargs = {"cmap": "magma", "norm": LogNorm(top / 1e3, top)}
+                power = _STRESS_POWER.get(name, 1)  # I2 is in Pa^2, I3 in Pa^3
+                values = values / 1e6**power
+                unit = "MPa" + {1: "", 2: "$^2$", 3: "$^3$"}[power]
+                signed = np.nanmin(values) < 0
+                top = np.nanpercentile(np.abs(values), 99)
+                if not np.isfinite(top) or top == 0:  # e.g. I1 of the deviator: 0 everywhere
+                    kwargs = {"cmap": "RdBu_r" if signed else "magma"}
+                elif signed:
+                    kwargs = {"cmap": "RdBu_r",
+                              "norm": SymLogNorm(top / 1e3, vmin=-top, vmax=top)}
+                    decades = 10.0 ** np.arange(np.ceil(np.log10(top / 1e3)) + 1,
+                                                np.floor(np.log10(top)) + 1)
+                    ticks = [*(-decades[::-1]), 0.0, *decades]
+                else:
+                    kwargs = {"cmap": "magma", "norm": LogNorm(top / 1e3, top)}
         image = ax.imshow(values, origin="lower", extent=extent, interpolation="nearest",
                           **kwargs)
         ax.plot([-half, half], [0, 0], color="black", lw=2)
@@ -206,6 +212,10 @@ def plot_strike_averaged_maps(
                  f"{fault['slip_m']:g} m slip; depth {fault['depth_km']:g} km; "
                  f"averaged over {n} strike{'s' if n > 1 else ''}")
     return fig
+
+
+#: Stress metrics that are not in Pa: the invariants I2 (Pa^2) and I3 (Pa^3).
+_STRESS_POWER = {"I2": 2, "I3": 3}
 
 
 def _figure_and_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:

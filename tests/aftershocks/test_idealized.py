@@ -152,4 +152,21 @@ def test_plot_maps():
     assert len(fig.axes) == 8  # four panels and their colour bars
     assert fig.axes[3].get_title() == "network forecast"
     assert isinstance(fields.metrics, pd.DataFrame)
+    # cells are centred on along_km: the image spans half a cell beyond the outer centres
+    spacing = fields.along_km[0, 1] - fields.along_km[0, 0]
+    left, right, _, _ = fig.axes[0].images[0].get_extent()
+    assert left == pytest.approx(fields.along_km.min() - spacing / 2)
+    assert right == pytest.approx(fields.along_km.max() + spacing / 2)
     matplotlib.pyplot.close(fig)
+
+
+def test_plot_maps_units_and_flat_metrics():
+    fields = strike_averaged_fields(_Rule(_log_von_mises), strikes=[0], **SMALL)
+    fig = plot_strike_averaged_maps(fields, ["I1", "I2", "I3"], tensor="deviatoric")
+    labels = [ax.get_ylabel() for ax in fig.axes[4:7]]  # the colour bars
+    assert labels == ["MPa", "MPa$^2$", "MPa$^3$"]  # I1 of the deviator: 0, a flat panel
+    matplotlib.pyplot.close(fig)
+    before = matplotlib.pyplot.get_fignums()
+    with pytest.raises(KeyError):
+        plot_strike_averaged_maps(fields, ["dCFS(mu=0.4)"])  # unknown: no figure left open
+    assert matplotlib.pyplot.get_fignums() == before

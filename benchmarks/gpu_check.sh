@@ -29,4 +29,7 @@ fi
 } 2>&1 | tee "$OUT/machine.txt"
 timeout 240 python3 -m pytest -q -p no:cacheprovider tests/test_cuda.py tests/test_cuda_graph.py \
     2>&1 | tee "$OUT/tests.log"
+tests=$?
 timeout 300 python3 benchmarks/bench_gpu.py --graph "$@" 2>&1 | tee "$OUT/bench.log"
+bench=$?
+exit $(( tests != 0 ? tests : bench ))  # a failed CUDA test fails the call even if the bench ran

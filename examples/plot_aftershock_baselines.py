@@ -48,6 +48,8 @@ parser.add_argument("--test", help="test cells, same formats")
 parser.add_argument("--out", type=Path, help="folder to save the figures in (PNG)")
 parser.add_argument("--max-epochs", type=int, default=20, help="epochs of the network")
 args, _ = parser.parse_known_args()  # ignores the arguments of sphinx-gallery
+if bool(args.train) != bool(args.test):
+    parser.error("give both --train and --test, or neither (the built-in toy cells)")
 
 # %%
 # The cells

@@ -5,8 +5,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from scipy.stats import norm
 from matplotlib.figure import Figure
+from scipy.stats import norm
 
 from skdlies.autoencoders import VariationalAutoencoder
 from skdlies.plotting import plot_image_rows, plot_latent_manifold, plot_latent_scatter
@@ -129,10 +129,10 @@ def test_latent_manifold_ticks_name_the_z_of_each_tile(vae_2d):
     assert [t.get_text() for t in ax.get_xticklabels()] == [f"{v:.2f}" for v in z]
     assert [t.get_text() for t in ax.get_yticklabels()] == [f"{v:.2f}" for v in z]
     left, right, bottom, top = ax.images[0].get_extent()
-    tile = (right - left) / (4 - 1 / 9)  # 8-pixel tiles and 1-pixel gaps
-    # each x tick sits on the centre of its tile column (tile i spans i .. i + 8/9)
+    # one unit per tile and its 1-pixel gap (8-pixel tiles): tile i spans i .. i + 8/9
+    assert (right - left) == pytest.approx(4 - 1 / 9) == (top - bottom)
     np.testing.assert_allclose(ax.get_xticks(), np.arange(4) + 4 / 9)
-    assert tile == pytest.approx(1.0)
+    np.testing.assert_allclose(ax.get_yticks(), np.arange(4) + 4 / 9)
 
 
 def test_latent_manifold_needs_2d_latent_space(small_X):

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import LogNorm, SymLogNorm
+from matplotlib.colors import CenteredNorm, LogNorm, SymLogNorm
 from matplotlib.figure import Figure
 from sklearn.metrics import roc_curve
 
@@ -99,7 +99,8 @@ def plot_score_map(
     ax : matplotlib Axes, optional
         Draw into it; default: a new figure.
     cmap : str, default="viridis"
-        Colour map (e.g. ``"RdBu_r"`` for signed stress changes).
+        Colour map (e.g. ``"RdBu_r"`` for signed stress changes). A score with
+        both signs is drawn on a scale centred on 0.
     score_name : str, default="score"
         Colour-bar label; include the units, e.g. ``"ΔCFS (Pa)"``.
 
@@ -112,7 +113,7 @@ def plot_score_map(
     ------
     ValueError
         If lengths differ, values are not finite, ``depth`` is given without
-        ``z``, or the slice is not a grid.
+        ``z`` or lies outside its layers, or the slice is not a grid.
     """
     positive = _check_labels(label)
     n = len(positive)
@@ -127,8 +128,10 @@ def plot_score_map(
     elif depth is not None:
         raise ValueError("depth selects a layer of z; pass z as well.")
     xs, ys, grid = _to_grid(x / 1e3, y / 1e3, score)
+    # a signed score (a stress change) is centred: 0 Pa gets the middle of the colour map
+    norm = CenteredNorm(0.0) if score.min() < 0 < score.max() else None
     fig, ax = _figure_and_axes(ax, figsize=(6, 5))
-    mesh = ax.pcolormesh(xs, ys, grid, cmap=cmap, shading="nearest")
+    mesh = ax.pcolormesh(xs, ys, grid, cmap=cmap, norm=norm, shading="nearest")
     ax.scatter(x[positive] / 1e3, y[positive] / 1e3, s=10, c="k", edgecolors="w", linewidths=0.4)
     fig.colorbar(mesh, ax=ax, label=score_name)
     ax.set_aspect("equal")
@@ -230,6 +233,12 @@ def _pick_layer(z: np.ndarray, positive: np.ndarray, depth: float | None) -> flo
     if depth is None:
         counts = np.bincount(inverse, weights=positive, minlength=len(layers))
         return layers[::-1][np.argmax(counts[::-1])]  # ties: the highest z (shallowest)
+    spacing = np.diff(layers).min() if len(layers) > 1 else 0.0
+    if not layers[0] - spacing <= depth <= layers[-1] + spacing:
+        raise ValueError(
+            f"depth={depth:g} m is outside the layers of z ({layers[0]:g} to {layers[-1]:g} m; "
+            "z is Up, negative below the surface)."
+        )
     return layers[np.argmin(np.abs(layers - depth))]
 
 

@@ -296,10 +296,22 @@ def test_plot_score_map():
     assert plot_score_map(x[top], y[top], score[top], label[top], ax=ax) is fig
 
 
+def test_plot_score_map_centres_signed_scores():
+    x, y, z, score, label = grid_cells()
+    signed = score + 15  # -13.3 .. 15: both signs
+    mesh = plot_score_map(x, y, signed, label, z=z).axes[0].collections[0]
+    assert mesh.norm(0.0) == pytest.approx(0.5)  # 0 Pa at the middle of the colour map
+    one_sign = plot_score_map(x, y, score, label, z=z).axes[0].collections[0]
+    assert one_sign.norm.vmax == pytest.approx(score.max())  # min-max as before
+
+
 def test_plot_score_map_errors():
     x, y, _, score, label = grid_cells()
     with pytest.raises(ValueError, match="pass z as well"):
         plot_score_map(x, y, score, label, depth=-5e3)
+    _, _, z, _, _ = grid_cells()
+    with pytest.raises(ValueError, match=r"depth=7500 m is outside the layers of z .*z is Up"):
+        plot_score_map(x, y, score, label, z=z, depth=7.5e3)  # positive down: a sign slip
     with pytest.raises(ValueError, match="share the same"):
         plot_score_map(x, y, score, label)
     with pytest.raises(ValueError, match=r"y has shape \(239,\)"):

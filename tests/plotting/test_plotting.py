@@ -96,6 +96,19 @@ def test_image_rows_non_square_needs_image_shape():
         plot_image_rows([np.zeros((2, 12))])
 
 
+@pytest.mark.parametrize("rows, kwargs, match", [
+    (np.zeros((5, 16)), {}, r"a list of image arrays, got one array of shape \(5, 16\)"),
+    ([np.zeros(16)], {}, r"row 0 has shape \(16,\)"),
+    ([np.zeros((5, 16))], {"image_shape": (3, 4)}, r"image_shape=\(3, 4\) does not hold .* 16"),
+    ([np.zeros((5, 15))], {}, "square image from 15 pixels"),
+])
+def test_image_rows_bad_input_is_clear_and_leaves_no_figure(rows, kwargs, match):
+    before = plt.get_fignums()
+    with pytest.raises(ValueError, match=match):
+        plot_image_rows(rows, **kwargs)
+    assert plt.get_fignums() == before
+
+
 # ---------------------------------------------------------------- plot_latent_manifold
 
 

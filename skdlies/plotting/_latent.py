@@ -95,7 +95,8 @@ def plot_latent_scatter(Z, labels=None, *, cmap: str = "tab10", title: str | Non
     Z : array-like of shape (n_samples, 2)
         Latent codes, e.g. ``vae.transform(X)``.
     labels : array-like of shape (n_samples,), optional
-        Class of each point (a colour bar is added).
+        Class of each point, numbers or strings: one colour per class, named
+        on a discrete colour bar.
     cmap : str, default="tab10"
         Matplotlib colormap of the labels (unused without ``labels``).
     title : str, optional
@@ -111,11 +112,19 @@ def plot_latent_scatter(Z, labels=None, *, cmap: str = "tab10", title: str | Non
         raise ValueError(f"Z must have shape (n_samples, 2), got {Z.shape}.")
     if labels is not None and len(labels) != len(Z):
         raise ValueError(f"{len(labels)} labels for {len(Z)} points.")
+    colormap = plt.get_cmap(cmap)  # an unknown cmap fails before a figure exists
     fig = plt.figure(figsize=(7, 6))
     ax = fig.subplots()
-    points = ax.scatter(Z[:, 0], Z[:, 1], c=labels, cmap=cmap if labels is not None else None, s=4)
-    if labels is not None:
-        fig.colorbar(points, ax=ax, label="label")
+    if labels is None:
+        ax.scatter(Z[:, 0], Z[:, 1], s=4)
+    else:
+        classes, codes = np.unique(np.asarray(labels), return_inverse=True)
+        k = len(classes)
+        colours = colormap.resampled(k) if colormap.N != k else colormap
+        points = ax.scatter(Z[:, 0], Z[:, 1], c=codes, cmap=colours, vmin=-0.5,
+                            vmax=k - 0.5, s=4)
+        bar = fig.colorbar(points, ax=ax, label="label", ticks=np.arange(k))
+        bar.ax.set_yticklabels([str(c) for c in classes])
     ax.set_xlabel("z[0]")
     ax.set_ylabel("z[1]")
     ax.set_title(title or "Latent means of the data")

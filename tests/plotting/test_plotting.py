@@ -178,6 +178,16 @@ def test_latent_scatter_points_and_colorbar():
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("z[0]", "z[1]")
 
 
+def test_latent_scatter_names_string_classes_on_a_discrete_bar():
+    Z = np.random.default_rng(0).normal(size=(6, 2))
+    labels = ["quake", "calm", "calm", "swarm", "quake", "calm"]
+    fig = plot_latent_scatter(Z, labels)
+    ax, cax = fig.axes
+    np.testing.assert_array_equal(ax.collections[0].get_array(), [1, 0, 0, 2, 1, 0])
+    assert [t.get_text() for t in cax.get_yticklabels()] == ["calm", "quake", "swarm"]
+    np.testing.assert_allclose(cax.get_yticks(), [0, 1, 2])
+
+
 def test_latent_scatter_without_labels_has_no_colorbar():
     Z = np.random.default_rng(0).normal(size=(20, 2))
     fig = plot_latent_scatter(Z)

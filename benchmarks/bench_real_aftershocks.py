@@ -89,6 +89,8 @@ def main(argv=None) -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--max-epochs", type=int, default=5)
     args = parser.parse_args(argv)
+    if not Path(args.srcmod).is_dir():  # before reading millions of cells
+        parser.error(f"--srcmod folder not found: {args.srcmod}")
 
     start = time.perf_counter()
     frame, tags = load_devries(args.data)

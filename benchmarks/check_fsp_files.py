@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_DIR)
     folder = parser.parse_args(argv).folder
+    if not folder.is_dir():
+        parser.error(f"folder not found: {folder}")
     files = sorted(folder.glob("*.fsp"))
     start = time.perf_counter()
     models, failures = parse_all(files)

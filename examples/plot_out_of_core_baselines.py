@@ -69,6 +69,8 @@ args, _ = parser.parse_known_args()  # ignores the arguments of sphinx-gallery
 # Each block of toy events is appended to resizable datasets, so the writer,
 # too, never holds more than one block.
 tmp = None
+if args.h5 is not None and args.h5.exists():  # an output: never overwrite a data file
+    parser.error(f"--h5 {args.h5} exists; give a new file name (it is written, not read)")
 if args.h5 is None:
     tmp = tempfile.TemporaryDirectory()
     args.h5 = Path(tmp.name) / "stress.h5"

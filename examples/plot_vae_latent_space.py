@@ -50,8 +50,9 @@ print(f"Test ELBO: {vae.score(test.data):.2f} nats/image")
 # %%
 # The latent manifold
 # -------------------
-# Decoding a regular grid of latent points (spread over the bulk of the prior)
-# shows how the digits change smoothly across the latent space.
+# Decoding a grid of latent points at evenly spaced quantiles of the prior
+# (the ticks give the z of each tile) shows how the digits change smoothly
+# across the latent space.
 figures = {"vae_manifold": plot_latent_manifold(vae)}
 
 # %%

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from pathlib import Path
 
@@ -10,6 +11,7 @@ __all__ = ["user_stacklevel"]
 _LIBRARIES = ("skdlies", "sklearn", "skorch")
 
 
+@functools.cache
 def _library_dirs() -> tuple[str, ...]:
     import importlib.util
 

@@ -322,7 +322,7 @@ def build_dataset(
             done.append(part)
             continue
         for stale in parts.glob(f"{model.tag}*.h5"):  # built with other inputs or settings
-            if stale.stem.rsplit("-", 1)[0] == model.tag or stale.stem == model.tag:
+            if stale.stem.rsplit("-", 1)[0] == model.tag:  # also an unfingerprinted <tag>.h5
                 stale.unlink()
         try:
             frame = build_event(model, events, origin, engine=engine,

@@ -279,7 +279,11 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
         kind = dask_kind(X)
         if kind is not None:
             return self._transform_dask(X, kind)
-        Xt = self._compute(self._validate(X, reset=False))
+        return self._transform_numpy(X, reset=False)
+
+    def _transform_numpy(self, X, *, reset: bool):
+        """The metric of a numpy/pandas ``X``, validated once, wrapped for ``set_output``."""
+        Xt = self._compute(self._validate(X, reset=reset))
         return _wrap_data_with_container("transform", Xt, X, self)
 
     def fit_transform(self, X, y=None, **fit_params):
@@ -302,8 +306,7 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
         if dask_kind(X) is not None:
             return self.fit(X, y).transform(X)
         self._validate_params()
-        Xt = self._compute(self._validate(X, reset=True))  # validated (and warned about) once
-        return _wrap_data_with_container("transform", Xt, X, self)
+        return self._transform_numpy(X, reset=True)  # validated (and warned about) once
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output columns.

@@ -13,6 +13,7 @@ imported only when such an input is given, so it stays an optional dependency.
 
 from __future__ import annotations
 
+import copy
 import sys
 import warnings
 
@@ -204,17 +205,27 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
                 "dask inputs; use 'default' (dask array) or 'pandas' (dask DataFrame)."
             )
         names = list(self._names_out())
+        # The graph holds a frozen copy: a later set_params must not change these results.
+        frozen = copy.deepcopy(self)
         if kind == "frame":
-            if dense == "pandas":
-                import pandas as pd
+            # Per partition, as pandas reads it (nullable and pyarrow columns included).
+            import pandas as pd
 
-                meta = pd.DataFrame({name: np.empty(0) for name in names})
-                return X.map_partitions(self._transform_partition, meta=meta)
-            X = X.to_dask_array()  # row chunks of unknown length: nothing is computed
+            meta = pd.DataFrame(
+                {name: np.empty(0) for name in names}, index=X._meta.index[:0]
+            )
+            out = X.map_partitions(frozen._transform_partition, meta=meta)
+            return out if dense == "pandas" else out.to_dask_array()
         X = X[:, : len(self._positional)].rechunk({1: -1})
-        out = X.map_blocks(self._transform_block, dtype=np.float64,
+        out = X.map_blocks(frozen._transform_block, dtype=np.float64,
                            chunks=(X.chunks[0], (len(names),)), meta=np.empty((0, 0)))
         if dense == "pandas":
+            if any(np.isnan(size) for size in X.chunks[0]):
+                raise ValueError(
+                    f"{type(self).__name__}: set_output(transform='pandas') on a dask array of "
+                    "unknown chunk sizes cannot number its rows (each block would restart at "
+                    "0); call X.compute_chunk_sizes() first, or pass a dask DataFrame."
+                )
             try:
                 import dask.dataframe as dd
             except ImportError as exc:  # dask without its dataframe extra
@@ -271,9 +282,18 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
             ``set_output(transform="pandas")``, a dask DataFrame with the output
             column names (and the index of a dask DataFrame input). Nothing is
             read or computed before ``.compute()``; non-finite values raise
-            then. The check that the stresses are in Pa (``StressUnitsWarning``)
-            is skipped for dask inputs, as it needs the whole input. ``fit`` on
-            a dask input checks its columns only.
+            then. The graph holds a copy of the transformer: a later
+            ``set_params`` does not change it. The check that the stresses are in
+            Pa (``StressUnitsWarning``) is skipped for dask inputs, as it needs
+            the whole input. ``fit`` on a dask input checks its columns only.
+
+        Raises
+        ------
+        ValueError
+            If ``X`` lacks a column, has the wrong width or (numpy and pandas
+            input) holds NaN or infinity; for ``set_output(transform="pandas")``
+            on a dask array of unknown row chunk sizes (call
+            ``X.compute_chunk_sizes()`` first).
         """
         self._validate_params()
         kind = dask_kind(X)

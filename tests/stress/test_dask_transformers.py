@@ -158,3 +158,45 @@ def test_dask_stays_optional():
     result = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0 and result.stdout.strip() == "0.0", result.stderr
+
+
+def test_lazy_results_keep_the_parameters_of_their_transform(toy):
+    """A later set_params does not reach into a graph already built."""
+    X = da.from_array(toy.data, chunks=(97, 6))
+    frame = dd.from_pandas(pd.DataFrame(toy.data, columns=list(DEVRIES_COLUMNS)), npartitions=3)
+    est = CoulombStress(strike=30, dip=60, rake=90)
+    for data in (X, frame):
+        lazy = [est.set_params(mu=mu).transform(data) for mu in (0.0, 0.4, 0.8)]
+        for mu, out in zip((0.0, 0.4, 0.8), lazy, strict=True):
+            expected = CoulombStress(strike=30, dip=60, rake=90, mu=mu).transform(toy.data)
+            np.testing.assert_array_equal(np.asarray(out.compute()), expected)
+
+
+def test_pandas_output_keeps_the_index_dtype_of_a_dask_frame(toy):
+    pdf = pd.DataFrame(toy.data, columns=list(DEVRIES_COLUMNS))
+    pdf.index = pd.Index([f"cell{i}" for i in range(len(pdf))], dtype=object)
+    frame = dd.from_pandas(pdf, npartitions=3, sort=False)
+    out = MaxShear().set_output(transform="pandas").transform(frame)
+    computed = out.compute()
+    assert out._meta.index.dtype == computed.index.dtype
+    assert computed.index.tolist() == pdf.index.tolist()
+
+
+def test_pandas_output_of_a_dask_array_of_unknown_chunks_is_refused(toy):
+    X = da.from_array(toy.data, chunks=(97, 6))
+    X = X[X[:, 0] > 0]  # unknown row chunks
+    est = MaxShear().set_output(transform="pandas")
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        est.transform(X)
+    out = est.transform(X.compute_chunk_sizes())
+    assert out.compute().index.is_unique
+
+
+def test_missing_values_of_a_nullable_dask_frame_are_named(toy):
+    pdf = pd.DataFrame(toy.data, columns=list(DEVRIES_COLUMNS)).astype("Float64")
+    pdf.iloc[5, 2] = pd.NA
+    frame = dd.from_pandas(pdf, npartitions=2)
+    for output in ("default", "pandas"):
+        lazy = MaxShear().set_output(transform=output).transform(frame)
+        with pytest.raises(ValueError, match="NaN"):
+            lazy.compute()

@@ -14,6 +14,7 @@ aftershock patterns following large earthquakes", Nature 560, 632-634 (2018).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from collections.abc import Sequence
@@ -81,7 +82,8 @@ def load_devries(
         column names and lengths now and return a **dask** DataFrame (and dask
         array of groups) that reads the rows when computed, for files larger
         than memory. HDF5: one partition of ``chunk_size`` rows per block
-        (known divisions, the same ``RangeIndex``); CSV: one partition per file
+        (known divisions, the same ``RangeIndex``; a computation reads only
+        the columns it uses); CSV: one partition per file
         (index restarting at 0 in each file). The values are those of the eager
         read; the checks of the values run when a partition is computed.
         The stress transformers of :mod:`skdlies.stress` transform such a frame
@@ -109,8 +111,11 @@ def load_devries(
         datasets differ in length or are not 1-D numbers, ``aftershocksyn``
         holds values other than 0 and 1, a column other than the label holds
         NaN or infinity (the message names the column and the first bad row,
-        0-based within its file), the files of a list differ in columns, or a
-        file is corrupt or truncated.
+        0-based within its file), the ``group`` dataset holds neither integers
+        nor strings, the files of a list differ in columns, or a file is
+        corrupt or truncated. With ``lazy=True`` the checks of the values run,
+        and a file deleted meanwhile raises ``FileNotFoundError``, when a
+        partition is computed.
 
     Examples
     --------
@@ -319,7 +324,7 @@ def _read_dataset(
     """One dataset, ``chunk_size`` rows at a time, checked and written into a new array."""
     string = h5py.check_string_dtype(ds.dtype) is not None
     if name == GROUP:
-        out = np.empty(n_rows, object if string else np.result_type(ds.dtype, np.int64))
+        out = np.empty(n_rows, object if _group_kind(file, ds) == "str" else np.int64)
     elif ds.dtype.kind in "biuf":
         out = np.empty(n_rows, _dtype(name))
     else:
@@ -429,7 +434,7 @@ def _load_lazy(files: list[Path], columns: list[str] | None, chunk_size: int,
                                     UserWarning)
             groups = both[GROUP].to_dask_array()
         return (frame, groups) if return_groups else frame
-    file = files[0]
+    file = files[0].resolve()  # read later, perhaps by a worker in another folder
     try:
         with h5py.File(file, "r") as h5:
             flat = [k for k, v in h5.items() if isinstance(v, h5py.Dataset) and v.ndim == 1]
@@ -442,9 +447,8 @@ def _load_lazy(files: list[Path], columns: list[str] | None, chunk_size: int,
             group_dtype = None
             if GROUP in flat:
                 datasets[GROUP] = h5[GROUP]
-                string = h5py.check_string_dtype(h5[GROUP].dtype) is not None
-                group_dtype = np.dtype(object) if string else np.result_type(
-                    h5[GROUP].dtype, np.int64)
+                string = _group_kind(file, h5[GROUP]) == "str"
+                group_dtype = np.dtype(object) if string else np.dtype(np.int64)
             n_rows = _common_length(file, datasets)
     except (OSError, KeyError, RuntimeError) as exc:
         raise ValueError(
@@ -453,7 +457,8 @@ def _load_lazy(files: list[Path], columns: list[str] | None, chunk_size: int,
     starts = list(range(0, n_rows, chunk_size)) or [0]
     bounds = [(start, min(start + chunk_size, n_rows)) for start in starts]
     divisions = (*starts, max(n_rows - 1, 0))
-    frame = dd.from_map(_h5_partition, bounds, file=str(file), names=names,
+    # `columns` lets dask read only the columns a computation uses (projection)
+    frame = dd.from_map(_h5_partition, bounds, file=str(file), columns=names,
                         meta=_empty_frame(names), divisions=divisions, enforce_metadata=False)
     if not return_groups:
         return frame
@@ -476,29 +481,53 @@ def _empty_frame(names: Sequence[str], with_group: np.dtype | None = None) -> pd
     return pd.DataFrame(columns)
 
 
-def _h5_partition(bounds: tuple[int, int], file: str, names: list[str]) -> pd.DataFrame:
+def _h5_partition(bounds: tuple[int, int], file: str, columns: list[str]) -> pd.DataFrame:
     """Rows ``start:stop`` of the named datasets, checked as the eager read checks them."""
     start, stop = bounds
-    try:
-        with h5py.File(file, "r") as h5:
-            arrays = {}
-            for name in names:
-                chunk = h5[name][start:stop]
-                _check_values(f"DeVries file '{file}'", name, chunk, offset=start)
-                arrays[name] = chunk.astype(_dtype(name), copy=False)
-    except (OSError, KeyError, RuntimeError) as exc:
-        raise ValueError(
-            f"DeVries file '{file}' is corrupt or truncated (not a readable HDF5 file): {exc}"
-        ) from exc
+    with _open_h5(file) as h5:
+        arrays = {}
+        for name in columns:
+            chunk = h5[name][start:stop]
+            _check_values(f"DeVries file '{file}'", name, chunk, offset=start)
+            arrays[name] = chunk.astype(_dtype(name), copy=False)
     return pd.DataFrame(arrays, index=pd.RangeIndex(start, stop), copy=False)
 
 
 def _h5_groups(file: str, start: int, stop: int) -> np.ndarray:
-    with h5py.File(file, "r") as h5:
+    with _open_h5(file) as h5:
         ds = h5[GROUP]
         string = h5py.check_string_dtype(ds.dtype) is not None
         values = (ds.asstr() if string else ds)[start:stop]
     return values.astype(object) if string else values.astype(np.int64)
+
+
+@contextlib.contextmanager
+def _open_h5(file: str):
+    """A lazy read's file, open; a clear error if it is gone or no longer readable."""
+    if not os.path.isfile(file):
+        raise FileNotFoundError(
+            f"DeVries file '{file}' no longer exists (it was opened lazily; moved or deleted "
+            "before the read?)."
+        )
+    try:
+        with h5py.File(file, "r") as h5:
+            yield h5
+    except (OSError, KeyError, RuntimeError) as exc:  # h5py: truncated, broken link
+        raise ValueError(
+            f"DeVries file '{file}' is corrupt or truncated (not a readable HDF5 file): {exc}"
+        ) from exc
+
+
+def _group_kind(file: Path, ds: h5py.Dataset) -> str:
+    """``"str"`` or ``"int"``: the slip-distribution ids of a ``group`` dataset."""
+    if h5py.check_string_dtype(ds.dtype) is not None:
+        return "str"
+    if ds.dtype.kind in "iub":
+        return "int"
+    raise ValueError(
+        f"DeVries file '{file}': dataset '{GROUP}' has dtype {ds.dtype}; slip-distribution "
+        "ids must be integers or strings."
+    )
 
 
 def _csv_partition(file: Path, wanted: list[str] | None) -> pd.DataFrame:

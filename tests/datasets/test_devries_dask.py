@@ -83,3 +83,47 @@ def test_lazy_needs_dask(toy, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "dask", None)  # makes `import dask` fail
     with pytest.raises(ImportError, match=r"pip install 'dask\[dataframe\]'"):
         load_devries(path, lazy=True)
+
+
+def test_lazy_h5_reads_only_the_columns_used(toy, tmp_path, monkeypatch):
+    import skdlies.datasets._devries as devries
+
+    path = write_devries(tmp_path / "cells.h5", toy.frame)
+    read = []
+    partition = devries._h5_partition
+
+    def spy(bounds, file, columns):
+        read.append(list(columns))
+        return partition(bounds, file, columns)
+
+    monkeypatch.setattr(devries, "_h5_partition", spy)
+    lazy = load_devries(path, lazy=True, return_groups=False, chunk_size=10**6)
+    np.testing.assert_array_equal(lazy["x"].compute(), toy.frame["x"])
+    assert read == [["x"]]
+    read.clear()
+    MaxShear().transform(lazy).compute()
+    assert read == [list(DEVRIES_COLUMNS)]
+
+
+def test_lazy_h5_by_relative_path_is_read_from_any_folder(toy, tmp_path, monkeypatch):
+    eager, _ = load_devries(write_devries(tmp_path / "cells.h5", toy.frame, toy.groups))
+    monkeypatch.chdir(tmp_path)
+    lazy, groups = load_devries("cells.h5", lazy=True)
+    monkeypatch.chdir(tmp_path.parent)
+    pd.testing.assert_frame_equal(lazy.compute(), eager)
+    (tmp_path / "cells.h5").unlink()
+    with pytest.raises(FileNotFoundError, match="no longer exists"):
+        lazy.compute()
+    with pytest.raises(FileNotFoundError, match="no longer exists"):
+        groups.compute()
+
+
+def test_group_ids_must_be_integers_or_strings(toy, tmp_path):
+    import h5py
+
+    path = write_devries(tmp_path / "cells.h5", toy.frame)
+    with h5py.File(path, "a") as h5:
+        h5["group"] = np.full(len(toy.frame), 2.5)
+    for lazy in (False, True):
+        with pytest.raises(ValueError, match="'group' has dtype float64"):
+            load_devries(path, lazy=lazy)

@@ -21,7 +21,10 @@ the curves.
 The default (``--rows 200_000``, about 16 MB) runs in seconds. ``--rows
 100_000_000`` writes an 8 GB file (81 bytes a cell) and scores it in the same
 bounded memory, one ``--chunk-rows`` block per worker thread at a time. To use
-a cluster, create a ``dask.distributed.Client`` before the ``compute`` calls.
+a cluster, connect a ``dask.distributed.Client`` to its scheduler
+(``Client("tcp://scheduler:8786")``) before the ``compute`` calls; a
+``LocalCluster`` started by the script itself would need all of its code under
+``if __name__ == "__main__":``, as its worker processes import the script.
 
 Run it as ``python plot_out_of_core_baselines.py [--rows N] [--chunk-rows N]
 [--h5 FILE] [--out DIR]``. It needs dask: ``pip install 'skdlies[dask]'``.
@@ -129,7 +132,8 @@ print(scores)
 # the others (on a signed log scale, ``sign(s) log10(1 + |s|)``, which keeps
 # the order of the scores over many decades). The summed histograms give the
 # ROC curve; with 0.005-decade bins its AUC matches the exact one to about
-# 1e-4. Only the histograms are ever held in memory.
+# 1e-4. The block histograms are summed in a tree, eight at a time, so memory
+# holds the histograms of a few blocks, however many blocks there are.
 EDGES = np.linspace(-12, 12, 4801)
 
 
@@ -150,8 +154,10 @@ def add(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 
 start = time.perf_counter()
-histograms = dask.delayed(add)([dask.delayed(block_histograms)(part)
-                                for part in scores.to_delayed()]).compute()
+parts = [dask.delayed(block_histograms)(part) for part in scores.to_delayed()]
+while len(parts) > 1:  # a tree: each sum holds eight blocks' histograms at most
+    parts = [dask.delayed(add)(parts[i : i + 8]) for i in range(0, len(parts), 8)]
+histograms = parts[0].compute()
 print(f"scored {written:,} cells in {time.perf_counter() - start:.1f} s")
 
 

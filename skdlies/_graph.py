@@ -21,9 +21,14 @@ records those launches once and replays them with one call.
    generator).
 3. A batch of another shape (the shorter last batch of an epoch) runs eagerly,
    updating the same weights and optimizer state.
-4. The graph is recorded again when what it baked in has changed: the
-   optimizer's state tensors were replaced (``load_state_dict``) or a
-   hyperparameter changed (a per-epoch learning-rate schedule).
+4. The graph is recorded again when what it baked in has changed: a
+   hyperparameter changed (a learning-rate schedule), a parameter was frozen
+   or unfrozen (``requires_grad``, skorch's ``Freezer``) or its storage
+   replaced, or the optimizer's state tensors were replaced
+   (``load_state_dict``, a new optimizer). In the last case one eager step
+   first creates the new state outside the graph.
+5. If PyTorch cannot record the step (an operation a graph cannot hold, in a
+   user's module say), the fit goes on eagerly, with a warning.
 
 The optimizer must be capturable: one with a ``capturable`` option (Adam,
 AdamW, Adadelta, RMSprop, ...; :class:`~skdlies._skorch.FastNet` turns it on)
@@ -40,6 +45,7 @@ everything but the recording itself.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Callable
 
 import torch
@@ -47,6 +53,8 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochScoring
 from skorch.dataset import unpack_data
 from torch.utils._pytree import tree_map
+
+from ._warnings import user_stacklevel
 
 __all__ = ["GRAPH_WARMUP_STEPS", "GraphedTrainStep", "graph_blocker", "make_capturable"]
 
@@ -125,18 +133,6 @@ class _CudaGraph:
         self._graph.replay()
 
 
-def _unchanged(old, new) -> bool:
-    """Whether a hyperparameter kept its value (a tensor only if it is the same tensor)."""
-    if old is new:
-        return True
-    if isinstance(old, torch.Tensor) or isinstance(new, torch.Tensor):
-        return False
-    try:
-        return bool(old == new)
-    except (RuntimeError, TypeError, ValueError):  # e.g. a tuple holding tensors
-        return False
-
-
 def _detached(value):
     return value.detach() if isinstance(value, torch.Tensor) else value
 
@@ -161,6 +157,8 @@ class GraphedTrainStep:
         Graphs recorded so far.
     n_replays : int
         Steps replayed from a graph.
+    failure : str or None
+        Why recording failed (the fit then trains eagerly); ``None`` if it did not.
     """
 
     def __init__(
@@ -175,6 +173,7 @@ class GraphedTrainStep:
         self.warmup_steps = warmup_steps
         self.n_recordings = 0
         self.n_replays = 0
+        self.failure: str | None = None
         self._n_warm = 0
         self._graph = None
         self._baked: tuple | None = None  # what the graph baked in (see _bakes)
@@ -189,16 +188,22 @@ class GraphedTrainStep:
 
     def __call__(self, batch, **fit_params) -> dict:
         Xb, yb = unpack_data(batch)
-        if fit_params or not self._fits(Xb, yb):
+        if self.failure is not None or fit_params or not self._fits(Xb, yb):
             return self.net.train_step(batch, **fit_params)
-        if self._graph is not None and not self._same(self._baked, self._bakes()):
-            self._graph = None
+        if self._graph is not None:
+            baked = self._bakes()
+            if not self._same(self._baked, baked):
+                self._graph = None
+                if not self._same_tensors(self._baked[0], baked[0]):
+                    # new optimizer state: created by an eager step, not inside the graph
+                    self._n_warm = min(self._n_warm, self.warmup_steps - 1)
         if self._graph is None:
             if self._n_warm < self.warmup_steps:
                 self._n_warm += 1
                 with self._on_side_stream():
                     return self.net.train_step(batch)
-            self._record(Xb, yb)
+            if not self._record(Xb, yb):
+                return self.net.train_step(batch)
         self._x.copy_(Xb)
         if self._y is not self._x:
             self._y.copy_(yb)
@@ -225,28 +230,35 @@ class GraphedTrainStep:
         tensors, numbers = [], []
         for group in optimizer.param_groups:
             tensors.extend(group["params"])
+            # a frozen parameter gets no gradient, so the graph skips it; new storage
+            # (``param.data = ...``) is not the memory the graph reads
+            numbers += [(p.requires_grad, p.data_ptr()) for p in group["params"]]
             for key, value in group.items():
                 if key != "params":
-                    numbers += [key, value]
+                    (tensors if isinstance(value, torch.Tensor) else numbers).append(value)
+                    numbers.append(key)
         for state in optimizer.state.values():
             for key, value in state.items():
-                if isinstance(value, torch.Tensor):
-                    tensors.append(value)
-                else:
-                    numbers += [key, value]
+                (tensors if isinstance(value, torch.Tensor) else numbers).append(value)
+                numbers.append(key)
         return tuple(tensors), tuple(numbers)
 
-    @staticmethod
-    def _same(old: tuple | None, new: tuple) -> bool:
+    @classmethod
+    def _same(cls, old: tuple | None, new: tuple) -> bool:
         if old is None:
             return False
         (old_tensors, old_numbers), (new_tensors, new_numbers) = old, new
-        return (
-            len(old_tensors) == len(new_tensors)
-            and all(a is b for a, b in zip(old_tensors, new_tensors, strict=True))
-            and len(old_numbers) == len(new_numbers)
-            and all(_unchanged(a, b) for a, b in zip(old_numbers, new_numbers, strict=True))
-        )
+        if not cls._same_tensors(old_tensors, new_tensors):
+            return False
+        try:
+            return bool(old_numbers == new_numbers)
+        except (RuntimeError, TypeError, ValueError):  # e.g. a tuple holding tensors
+            return False
+
+    @staticmethod
+    def _same_tensors(old: tuple, new: tuple) -> bool:
+        """The same tensor objects (a tensor's value may change: the graph reads its memory)."""
+        return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
 
     def _on_side_stream(self):
         """Eager warm-up steps run on a side stream (PyTorch's recipe for graph capture)."""
@@ -254,7 +266,8 @@ class GraphedTrainStep:
             return contextlib.nullcontext()
         return _side_stream(self._stream)
 
-    def _record(self, Xb, yb) -> None:
+    def _record(self, Xb, yb) -> bool:
+        """Record the step on static inputs shaped like ``Xb, yb``; False if PyTorch cannot."""
         self._x = torch.empty_like(Xb)
         self._y = self._x if yb is Xb else torch.empty_like(yb)
         static_batch = (self._x, self._y)
@@ -263,14 +276,31 @@ class GraphedTrainStep:
             return self.net.train_step(static_batch)
 
         self._graph = None  # free the old graph's memory first
-        if self.emulate:
-            self._graph = _EmulatedGraph(step)
-        else:
-            self._stream.wait_stream(torch.cuda.current_stream(self._stream.device))
-            self._graph = _CudaGraph(step, self._stream)
-            torch.cuda.current_stream(self._stream.device).wait_stream(self._stream)
+        try:
+            if self.emulate:
+                self._graph = _EmulatedGraph(step)
+            else:
+                self._stream.wait_stream(torch.cuda.current_stream(self._stream.device))
+                self._graph = _CudaGraph(step, self._stream)
+                torch.cuda.current_stream(self._stream.device).wait_stream(self._stream)
+        except RuntimeError as exc:  # e.g. "operation not permitted when stream is capturing"
+            return self._give_up(exc)
         self._baked = self._bakes()
         self.n_recordings += 1
+        return True
+
+    def _give_up(self, exc: Exception) -> bool:
+        """Train eagerly from now on: the step could not be recorded."""
+        self._graph = None
+        self._x = self._y = None
+        self.failure = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        warnings.warn(
+            f"cuda_graph is on, but the training step could not be recorded in a CUDA graph "
+            f"({self.failure}); training goes on eagerly.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+        return False
 
 
 @contextlib.contextmanager

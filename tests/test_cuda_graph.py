@@ -133,6 +133,69 @@ def test_graph_is_stale_once_the_optimizer_state_is_replaced(Xy):
     assert not step._same(baked, step._bakes())
 
 
+class _AtEpoch(Callback):
+    """Runs ``action(net)`` at the beginning of epoch ``epoch`` (1-based)."""
+
+    def __init__(self, epoch, action):
+        self.epoch, self.action = epoch, action
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            self.action(net)
+
+
+def _freeze_first_layer(net):
+    for p in net.module_.layers[0].parameters():
+        p.requires_grad_(False)
+
+
+def test_graph_is_recorded_again_when_a_parameter_is_frozen(Xy, graph_steps):
+    """A frozen parameter gets no gradient, so a recording made before must not update it."""
+    eager = _fit_net(Xy, False, callbacks=[_AtEpoch(2, _freeze_first_layer)])
+    graphed = _fit_net(Xy, "emulate", callbacks=[_AtEpoch(2, _freeze_first_layer)])
+    _assert_same_training(eager, graphed)
+    assert graph_steps[0].n_recordings == 2
+
+
+def test_a_new_optimizer_gets_its_state_from_an_eager_step(Xy, graph_steps, monkeypatch):
+    """State created inside a recording would be reset at every replay: never record without it."""
+    states = []
+    record = GraphedTrainStep._record
+
+    def spy(self, Xb, yb):
+        optimizer = self.net.optimizer_
+        states.append(all(optimizer.state[p] for p in self.net.module_.parameters()))
+        return record(self, Xb, yb)
+
+    monkeypatch.setattr(GraphedTrainStep, "_record", spy)
+
+    def new_optimizer(net):
+        net.initialize_optimizer()
+
+    eager = _fit_net(Xy, False, callbacks=[_AtEpoch(2, new_optimizer)])
+    graphed = _fit_net(Xy, "emulate", callbacks=[_AtEpoch(2, new_optimizer)])
+    _assert_same_training(eager, graphed)
+    assert states == [True, True]
+    # epoch 2 starts with one eager step that creates the new state, then records again
+    assert graph_steps[0].n_replays == 3 * 10 - GRAPH_WARMUP_STEPS - 1
+
+
+def test_training_goes_on_eagerly_when_recording_fails(Xy, graph_steps, monkeypatch):
+    import skdlies._graph
+
+    def unrecordable(self, step):
+        raise RuntimeError("operation not permitted when stream is capturing\n(details)")
+
+    monkeypatch.setattr(skdlies._graph._EmulatedGraph, "__init__", unrecordable)
+    with pytest.warns(UserWarning, match=r"could not be recorded .*\(RuntimeError: operation "
+                      r"not permitted when stream is capturing\); training goes on eagerly"):
+        graphed = _fit_net(Xy, "emulate")
+    _assert_same_training(_fit_net(Xy, False), graphed)
+    (step,) = graph_steps
+    assert step.failure.startswith("RuntimeError: operation not permitted")
+    assert (step.n_recordings, step.n_replays) == (0, 0)
+
+
 def test_batches_of_another_shape_run_eagerly(Xy, graph_steps):
     X, y = Xy
     eager, graphed = _fit_net((X[:95], y[:95]), False), _fit_net((X[:95], y[:95]), "emulate")

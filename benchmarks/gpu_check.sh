@@ -10,7 +10,8 @@
 #   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 \
 #       --implementation cp --platform manylinux_2_28_x86_64 -d .whl \
 #       skorch==1.4.0 pooch==1.8.2 platformdirs==4.3.8 scikit-learn==1.9.1
-# then run, with the device tool: command "bash benchmarks/gpu_check.sh", carry [".whl"].
+# then run, with the device tool: command "bash benchmarks/gpu_check.sh", carry [".whl"],
+# kind "nvidia-h200" (the issue's targets are for an H200; an H100 figure is indicative only).
 # Extra arguments go to bench_gpu.py (e.g. --compile; --only devries).
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -215,3 +215,27 @@ def test_unusable_model_is_skipped_not_fatal(tmp_path, monkeypatch):
     assert status["s2001BAD"].startswith("skipped: s2001BAD: no patch") and "rake" in status[
         "s2001BAD"]
     assert set(load_devries(tmp_path / "d.h5")[1]) == {"s2001GOOD"}
+
+
+def _one_segment_model(patches: dict, dip: float = 90.0) -> SlipModel:
+    n = len(patches["dip"])
+    columns = {"segment": [1] * n, "lat": [35.0] * n, "lon": [-117.0] * n, "x_km": [0.0] * n,
+               "y_km": [0.0] * n, "depth_km": [0.0] * n, "strike": [0.0] * n, "rake": [180.0] * n,
+               "slip_m": [1.0] * n, "length_km": [10.0] * n, "width_km": [10.0] * n, **patches}
+    return SlipModel(tag="t", name="t", date=None, hypocentre=(35, -117, 5), mw=6.5, moment=None,
+                     strike=0.0, dip=dip, rake=180.0, n_segments=1, patches=pd.DataFrame(columns))
+
+
+def test_receiver_dip_is_weighted_by_patch_area():
+    """Patches of 100 km^2 at dip 60 and 200 km^2 at dip 90: (100 x 60 + 200 x 90) / 300 = 80."""
+    model = _one_segment_model({"dip": [60.0, 90.0], "y_km": [-5.0, 10.0],
+                                "length_km": [10.0, 20.0]}, dip=75.0)
+    assert receiver_plane(model)[1] == pytest.approx(80.0)
+
+
+def test_patch_tops_above_sea_level_are_clipped_to_the_surface():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        above, at = (build_event(_one_segment_model({"dip": [90.0], "depth_km": [depth]}),
+                                 None, None, radius_km=30, n_layers=2) for depth in (-0.3, 0.0))
+    pd.testing.assert_frame_equal(above, at)

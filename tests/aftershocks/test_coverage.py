@@ -67,3 +67,18 @@ def test_an_event_in_two_catalogs_is_counted_once_and_the_mainshock_never():
 def test_empty_catalog_is_an_error():
     with pytest.raises(ValueError, match="empty catalog"):
         CatalogCoverage.from_events(events([], lats=(), lons=()))
+
+
+def test_same_event_distance_is_measured_on_the_great_circle():
+    """0.8 degrees of longitude at 60 N is 44.5 km (under 50 km: one event), not 89 km."""
+
+    def events(longitude):
+        return pd.DataFrame({
+            "time": pd.to_datetime(["1990-01-01", "2000-07-01", "2010-01-01"], utc=True),
+            "latitude": [59.0, 60.0, 61.0], "longitude": [-1.0, longitude, 1.0],
+            "depth_km": 10.0, "magnitude": 5.0,
+        })
+
+    origin = pd.Timestamp("2000-06-01", tz="UTC")
+    catalogs = [(c, CatalogCoverage.from_events(c)) for c in (events(0.0), events(0.8))]
+    assert len(covering_events(catalogs, origin, 60.0, 0.0)) == 3

@@ -319,3 +319,15 @@ def test_plot_score_map_errors():
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="regular x-y grid"):
         plot_score_map(rng.random(200) * 1e5, rng.random(200) * 1e5, score[:200], label[:200])
+
+
+def test_fraction_significant_needs_p_below_0_05():
+    """With 19 permutations the smallest p-value is 1/20 = 0.05: never significant."""
+    y = np.tile(np.repeat([0, 1], 10), 4)
+    groups = np.repeat([0, 1, 2, 3], 20)
+    table = compare_scorers({"perfect": lambda X: X[:, 0]}, y[:, None].astype(float), y, groups,
+                            n_permutations=19, random_state=0)
+    assert table["fraction_significant"].iloc[0] == 0.0
+    table = compare_scorers({"perfect": lambda X: X[:, 0]}, y[:, None].astype(float), y, groups,
+                            n_permutations=99, random_state=0)
+    assert table["fraction_significant"].iloc[0] == 1.0

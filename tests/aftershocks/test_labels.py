@@ -239,3 +239,13 @@ def test_projected_catalog_feeds_label_cells():
     cells = grid()
     result = label_cells(*cells, ev, ORIGIN)
     assert count_at(result, cells, 2.5, 2.5, -7.5) == 1
+
+
+def test_event_times_in_another_zone_are_converted_to_utc():
+    """10 s before the mainshock in UTC is 08:59:50 in Tokyo: still before, not 9 h after."""
+    origin = pd.Timestamp("2000-01-01 00:00:00", tz="UTC")
+    times = pd.Series([origin - pd.Timedelta(seconds=10), origin + pd.Timedelta(days=10)])
+    events = pd.DataFrame({"x_km": [1.0, 1.0], "y_km": [1.0, 1.0], "depth_km": [1.0, 1.0],
+                           "magnitude": [3.0, 3.0], "time": times.dt.tz_convert("Asia/Tokyo")})
+    centre = np.array([2.5])
+    assert label_cells(centre, centre, np.array([-2.5]), events, origin).counts.sum() == 1

@@ -189,3 +189,19 @@ def test_skorch_checkpoint_callback_saves_and_restores(tmp_path, small_X):
     fresh = DenseAutoencoder(max_epochs=1, random_state=1).fit(small_X)
     fresh.net_.load_params(checkpoint=Checkpoint(dirname=str(tmp_path)))
     np.testing.assert_array_equal(fresh.transform(small_X), est.transform(small_X))
+
+
+@pytest.mark.parametrize(("loss", "activation", "reference"), [
+    ("mse", "sigmoid", lambda out, t: ((torch.sigmoid(out) - t) ** 2).mean()),
+    ("mse", "identity", lambda out, t: ((out - t) ** 2).mean()),
+    ("bce", "sigmoid", lambda out, t: -(t * torch.log(torch.sigmoid(out))
+                                        + (1 - t) * torch.log(1 - torch.sigmoid(out))).mean()),
+])
+def test_reconstruction_loss_by_hand(loss, activation, reference):
+    """The loss reads pre-activation outputs; "mse" compares the activated output."""
+    from skdlies.autoencoders._modules import ReconstructionLoss
+
+    torch.manual_seed(0)
+    output, target = torch.randn(4, 5, dtype=torch.float64), torch.rand(4, 5, dtype=torch.float64)
+    got = ReconstructionLoss(loss, activation)(output, target)
+    torch.testing.assert_close(got, reference(output, target), rtol=1e-12, atol=1e-12)

@@ -75,3 +75,29 @@ def test_likelihoods(small_X):
     assert vae.likelihood_ == "bernoulli"
     with pytest.raises(ValueError, match="Bernoulli likelihood"):
         vae.score(real)
+
+
+def test_decoder_reads_the_reparameterised_sample():
+    """z = mean + exp(logvar / 2) * eps, with eps drawn from PyTorch's generator."""
+    from skdlies.autoencoders._modules import VAE
+
+    torch.manual_seed(0)
+    module = VAE(n_features=5, hidden_layer_sizes=(8,), n_components=3, activation="relu",
+                 output_activation="sigmoid").double()
+    x = torch.rand(4, 5, dtype=torch.float64)
+    seen = []
+    module.decoder.register_forward_pre_hook(lambda _, args: seen.append(args[0].detach()))
+    torch.manual_seed(123)
+    _, mean, logvar = module(x)
+    torch.manual_seed(123)
+    eps = torch.randn_like(mean)
+    torch.testing.assert_close(seen[0], mean + torch.exp(0.5 * logvar) * eps, rtol=1e-12,
+                               atol=1e-12)
+
+
+def test_score_is_the_elbo_whatever_the_training_beta(digits):
+    X = digits[0][:200]
+    vae = VariationalAutoencoder(n_components=2, hidden_layer_sizes=(16,), max_epochs=2, beta=4.0,
+                                 random_state=0).fit(X)
+    score = vae.score(X)
+    assert vae.set_params(beta=1.0).score(X) == score

@@ -240,3 +240,12 @@ def test_explicit_format_overrides_detection(tmp_path):
     # A NEIC file read as plain ComCat gives the same events.
     path = write(tmp_path, NEIC)
     pd.testing.assert_frame_equal(read_catalog(path, format="comcat"), read_catalog(path))
+
+
+def test_iso_time_offsets_are_honoured(tmp_path):
+    path = tmp_path / "offsets.csv"
+    path.write_text("time,latitude,longitude,depth,mag\n"
+                    "2000-01-01T09:00:00+09:00,36,140,10,5\n"
+                    "2000-01-01T00:00:00Z,36,140,10,5\n")
+    times = read_catalog(path, format="comcat")["time"]
+    assert (times == pd.Timestamp("2000-01-01 00:00:00", tz="UTC")).all()

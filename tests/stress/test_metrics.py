@@ -324,3 +324,14 @@ def test_coulomb_argument_errors():
         coulomb_stress(tensor(xx=1.0), 0, 90, 0, kind="bogus")
     with pytest.raises(ValueError, match="mu"):
         coulomb_stress(tensor(xx=1.0), 0, 90, 0, mu=[0.2, -0.1])
+
+
+def test_default_friction_is_0_4():
+    """1 MPa of tension across a North-striking vertical plane: dCFS = 0.4 x 1 MPa."""
+    from skdlies.stress import CoulombStress
+
+    S = np.array([[1e6, 0, 0, 0, 0, 0.0]])
+    assert coulomb_stress(S, 0, 90, 0)[0] == pytest.approx(4e5, rel=1e-12)
+    est = CoulombStress(strike=0, dip=90, rake=0).fit(S)
+    assert est.get_feature_names_out().tolist() == ["cfs_mu0.4"]
+    assert est.transform(S)[0, 0] == pytest.approx(4e5, rel=1e-12)

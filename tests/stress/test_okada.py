@@ -160,3 +160,51 @@ def test_bad_input(kwargs, match):
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         okada_stress(**args)
+
+
+# -- elastic constants other than the default (mu = lambda) -------------------------------------
+
+_PATCH = ([0.0], [0.0], [2.0], [30.0], [50.0], [10.0], [6.0], [60.0], [1.0])
+
+
+def _points(z_km, seed=0):
+    rng = np.random.default_rng(seed)
+    z = np.full(30, 0.0) if z_km == 0 else -rng.uniform(1e3, 15e3, 30)
+    return np.column_stack([rng.uniform(-20e3, 20e3, 30), rng.uniform(-20e3, 20e3, 30), z])
+
+
+@pytest.mark.parametrize(("mu", "lam"), [(3e10, 3e10), (3e10, 6e10), (4e10, 2e10)])
+def test_free_surface_carries_no_traction_for_any_lame_constants(mu, lam):
+    """sigma_zz, sigma_xz, sigma_yz vanish at z = 0, whatever mu and lambda (with mu = lambda,
+    swapping them or taking the wrong Poisson ratio would go unnoticed)."""
+    points = _points(0)
+    corners = patch_corners(0, 0, -2, 30, 50, 10, 6) * 1e3
+    for stress in (
+        okada_stress_rake(points, *_PATCH, mu=mu, lam=lam),
+        halfspace_stress(points, corners, slip_vectors(30, 50, 60, 1.0), mu=mu, lam=lam),
+    ):
+        scale = np.abs(stress).max(axis=1)
+        assert (np.abs(stress[:, [2, 4, 5]]).max(axis=1) / scale).max() < 1e-9
+
+
+def test_okada_matches_cutde_for_unequal_lame_constants():
+    points = _points(-1)
+    corners = patch_corners(0, 0, -2, 30, 50, 10, 6) * 1e3
+    okada = okada_stress_rake(points, *_PATCH, mu=3e10, lam=6e10)
+    cutde = halfspace_stress(points, corners, slip_vectors(30, 50, 60, 1.0), mu=3e10, lam=6e10)
+    error = np.linalg.norm(okada - cutde, axis=1) / np.linalg.norm(cutde, axis=1)
+    assert error.max() < 1e-8
+
+
+def test_long_strike_slip_fault_matches_the_screw_dislocation():
+    """A 2,000 km long vertical fault from the surface to W = 10 km with 1 m of left-lateral
+    slip: at the surface, sigma_xy = -mu s W / (pi (x^2 + W^2)) (the 2-D screw dislocation,
+    Weertman & Weertman 1964; Savage & Burford 1973). Pins the default mu = 3e10 Pa and the
+    sign of left-lateral slip."""
+    W, mu = 10e3, 3e10
+    x = np.array([2e3, 5e3, 10e3, 20e3, -10e3])
+    points = np.column_stack([x, np.zeros_like(x), np.zeros_like(x)])
+    stress = okada_stress(points, [0.0], [0.0], [0.0], [0.0], [90.0], [2000.0], [10.0], [1.0],
+                          [0.0])
+    np.testing.assert_allclose(stress[:, 3], -mu * W / (np.pi * (x**2 + W**2)), rtol=1e-3)
+    assert np.abs(stress[:, [0, 1, 2, 4, 5]]).max() < 1e-3  # Pa, against ~5e5

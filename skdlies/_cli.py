@@ -8,9 +8,13 @@ exit with status 1 (``--debug`` shows the traceback instead).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 __all__ = ["main"]
 
@@ -59,11 +63,56 @@ def _epoch_progress(desc: str):
     return EpochProgress()
 
 
+def _output_folder(path: str | os.PathLike, option: str = "--out") -> Path:
+    """``path`` as a folder that exists and takes files: checked before any work is done."""
+    folder = Path(path).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(f"{option} '{path}' exists and is not a folder.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise PermissionError(
+            f"{option} '{path}': cannot write there ({exc.strerror or exc})."
+        ) from None
+    return folder
+
+
+def _output_file(path: str | os.PathLike, option: str = "--out") -> Path:
+    """``path`` as a file that can be written (in a folder that takes files), checked first."""
+    file = Path(path).expanduser()
+    if file.is_dir():
+        raise IsADirectoryError(f"{option} '{path}' is a folder; give a file name.")
+    _output_folder(file.parent, f"the folder of {option} '{path}'")
+    return file
+
+
+@contextlib.contextmanager
+def _one_torch_thread(built_in: bool) -> Iterator[None]:
+    """The built-in demos on one PyTorch thread: their small batches gain nothing from more
+    (38 s either way on two idle cores), stall when the cores are shared (258 s at a load of
+    3.4), and give the same numbers on every machine."""
+    if not built_in:
+        yield
+        return
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 def _autoencoder_demo(args: argparse.Namespace) -> None:
     from .autoencoders._demo import run_demo
 
-    metrics = run_demo(args.out, data=args.data, random_state=args.random_state,
-                       progress=_progress(args))
+    _output_folder(args.out)
+    with _one_torch_thread(args.data is None):
+        metrics = run_demo(args.out, data=args.data, random_state=args.random_state,
+                           progress=_progress(args))
     for key, value in metrics.items():
         print(f"{key:>24}: {value}")
     print(f"figures and metrics.json written to {args.out}")
@@ -72,17 +121,17 @@ def _autoencoder_demo(args: argparse.Namespace) -> None:
 def _aftershock_demo(args: argparse.Namespace) -> None:
     from .aftershocks._demo import NOTICE, run_demo
 
+    _output_folder(args.out)
     print(NOTICE)
-    table = run_demo(args.out, n_faults=args.faults, max_epochs=args.max_epochs,
-                     random_state=args.random_state, progress=_progress(args))
+    with _one_torch_thread(True):
+        table = run_demo(args.out, n_faults=args.faults, max_epochs=args.max_epochs,
+                         random_state=args.random_state, progress=_progress(args))
     print(table.to_string(float_format=lambda v: f"{v:.4f}"))
     print(f"train.h5, test.h5, auc_table.csv and roc_curves.png written to {args.out}")
 
 
 def _every_demo(args: argparse.Namespace) -> None:
-    from pathlib import Path
-
-    out = Path(args.out)
+    out = _output_folder(args.out)
     _autoencoder_demo(argparse.Namespace(**{**vars(args), "out": out / "autoencoders"}))
     _aftershock_demo(argparse.Namespace(**{**vars(args), "out": out / "aftershocks",
                                            "faults": 8, "max_epochs": 10}))
@@ -91,6 +140,8 @@ def _every_demo(args: argparse.Namespace) -> None:
 def _aftershock_evaluate(args: argparse.Namespace) -> None:
     from .aftershocks._workflow import evaluate_files
 
+    if args.out:
+        _output_folder(args.out)
     callbacks = [_epoch_progress("training AftershockNet")] if _progress(args) else None
     table = evaluate_files(args.train, args.test, args.out, max_epochs=args.max_epochs,
                            balanced_batches=not args.unbalanced,
@@ -111,17 +162,25 @@ def _catalog_source(text: str) -> tuple[str, str]:
     return text, "auto"
 
 
-def _aftershock_build(args: argparse.Namespace) -> None:
-    from pathlib import Path
+def _slip_model_files(srcmod: str, limit: int | None) -> list[Path]:
+    """``--srcmod``: a folder of ``*.fsp`` files or one such file."""
+    path = Path(srcmod).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"--srcmod '{srcmod}' not found.")
+    files = sorted(path.glob("*.fsp"))[:limit] if path.is_dir() else [path]
+    if not files:
+        raise FileNotFoundError(f"--srcmod '{srcmod}' holds no *.fsp file.")
+    return files
 
+
+def _aftershock_build(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from .aftershocks._build import build_dataset
     from .datasets import mainshock_origin, read_catalog
 
-    files = sorted(Path(args.srcmod).glob("*.fsp"))[: args.limit]
-    if not files:
-        raise FileNotFoundError(f"no *.fsp file in {args.srcmod}")
+    files = _slip_model_files(args.srcmod, args.limit)
+    _output_file(args.out)
     catalogs = [read_catalog(*_catalog_source(c)) for c in args.catalog] if args.catalog else None
     if catalogs is None:
         print("no --catalog: stresses only, every aftershocksyn label is 0", file=sys.stderr)
@@ -161,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="skdlies", description="scikit-learn-compatible deep learning for Earth science.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"skdlies {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -177,14 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
                                 epilog=f"example:\n{example}",
                                 formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
 
-    def demo_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--out", default="skdlies-demo", help="output folder (default: %(default)s)")
+    def demo_options(p: argparse.ArgumentParser, out: str) -> None:
+        p.add_argument("--out", default=out, help="output folder (default: %(default)s)")
         p.add_argument("--data", help="path to mnist.npz (default: built-in 8x8 digits)")
         p.add_argument("--random-state", type=int, default=0)
 
     demo = add_command(commands, "demo", "run every built-in demo (under a minute)",
                        "  skdlies demo --out skdlies-demo\n")
-    demo_options(demo)
+    demo_options(demo, "skdlies-demo")
     demo.set_defaults(run=_every_demo)
 
     ae = commands.add_parser("autoencoders", help="autoencoder commands", parents=[common],
@@ -196,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
         "train the dense, denoising, conv and variational autoencoders; plot them",
         AUTOENCODER_EXAMPLES,
     )
-    demo_options(ae_demo)
+    demo_options(ae_demo, "skdlies-demo/autoencoders")
     ae_demo.set_defaults(run=_autoencoder_demo)
 
     shocks = commands.add_parser("aftershocks", help="aftershock-location forecasting commands",
@@ -222,7 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
         "stress-change grids and aftershock labels from SRCMOD slip models",
         "".join(example[1:3]),
     )
-    build.add_argument("--srcmod", required=True, help="folder of SRCMOD *.fsp files")
+    build.add_argument("--srcmod", required=True,
+                       help="folder of SRCMOD *.fsp files, or one such file")
     build.add_argument("--catalog", action="append",
                        metavar="[FORMAT:]FILE",
                        help="earthquake catalog, its format detected from its header (ComCat, "
@@ -262,7 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             if not args.debug:  # one line each, not the source line of the skdlies script
-                warnings.showwarning = _show_warning
+                warnings.showwarning = _one_line_warnings()
             args.run(args)
     except KeyboardInterrupt:
         if args.debug:
@@ -277,8 +340,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    print(f"skdlies: warning: {' '.join(str(message).split())}", file=sys.stderr)
+def _one_line_warnings() -> Callable[..., None]:
+    """A ``warnings.showwarning`` printing each distinct warning once, on one line."""
+    shown = set()
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        text = " ".join(str(message).split())
+        if text not in shown:
+            shown.add(text)
+            print(f"skdlies: warning: {text}", file=sys.stderr)
+
+    return show
 
 
 def _one_line(exc: BaseException) -> str:

@@ -283,3 +283,103 @@ def test_warnings_are_one_line_each(monkeypatch, capsys):
     monkeypatch.setattr(_cli, "_every_demo", run)
     assert main(["demo"]) == 0
     assert capsys.readouterr().err == "skdlies: warning: a model was odd\n"
+
+
+def _no_work(*args, **kwargs):
+    raise AssertionError("work started before --out was checked")
+
+
+@pytest.mark.parametrize("argv", [["demo"], ["autoencoders", "demo"], ["aftershocks", "demo"]])
+def test_demo_out_is_checked_before_any_training(argv, monkeypatch, tmp_path, capsys):
+    from skdlies.aftershocks import _demo as shock_demo
+    from skdlies.autoencoders import _demo
+
+    monkeypatch.setattr(_demo, "run_demo", _no_work)
+    monkeypatch.setattr(shock_demo, "run_demo", _no_work)
+    a_file = tmp_path / "afile"
+    a_file.write_text("")
+    for out, message in [(a_file, "exists and is not a folder"),
+                         (a_file / "sub", "cannot write there (Not a directory)")]:
+        assert main([*argv, "--out", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("skdlies: error: --out ") and message in err, err
+        assert str(out) in err and err.count("\n") == 1
+
+
+def test_evaluate_and_build_check_out_first(toy_files, monkeypatch, tmp_path, capsys):
+    from skdlies.aftershocks import _build, _workflow
+
+    monkeypatch.setattr(_workflow, "evaluate_files", _no_work)
+    monkeypatch.setattr(_build, "build_dataset", _no_work)
+    a_file = tmp_path / "afile"
+    a_file.write_text("")
+    train, test = toy_files
+    assert main(["aftershocks", "evaluate", "--train", str(train), "--test", str(test),
+                 "--out", str(a_file)]) == 1
+    assert "--out '" in capsys.readouterr().err
+    srcmod = tmp_path / "srcmod"
+    srcmod.mkdir()
+    (srcmod / "s2001TESTAA01DOEx.fsp").touch()
+    assert main(["aftershocks", "build", "--srcmod", str(srcmod), "--out", str(tmp_path)]) == 1
+    assert "is a folder; give a file name" in capsys.readouterr().err
+
+
+def test_build_srcmod_is_a_folder_or_one_file(monkeypatch, tmp_path, capsys):
+    from skdlies.aftershocks import _build
+
+    built = []
+    monkeypatch.setattr(_build, "build_dataset",
+                        lambda files, out, **kw: built.append(files) or {"s": "built"})
+    assert main(["aftershocks", "build", "--srcmod", str(tmp_path / "nope"),
+                 "--out", str(tmp_path / "c.h5")]) == 1
+    assert f"--srcmod '{tmp_path / 'nope'}' not found" in capsys.readouterr().err
+    assert main(["aftershocks", "build", "--srcmod", str(tmp_path),
+                 "--out", str(tmp_path / "c.h5")]) == 1
+    assert "holds no *.fsp file" in capsys.readouterr().err
+    one = tmp_path / "s2001TESTAA01DOEx.fsp"
+    one.touch()
+    assert main(["--quiet", "aftershocks", "build", "--srcmod", str(one),
+                 "--out", str(tmp_path / "c.h5")]) == 0
+    assert built == [[one]]
+
+
+def test_a_repeated_warning_is_shown_once(monkeypatch, capsys):
+    import warnings
+
+    from skdlies import _cli
+
+    def run(args):
+        for _ in range(4):  # e.g. one units warning per scorer
+            warnings.warn("stresses in MPa?", UserWarning, stacklevel=1)
+        warnings.warn("another", UserWarning, stacklevel=1)
+
+    monkeypatch.setattr(_cli, "_every_demo", run)
+    assert main(["demo"]) == 0
+    err = capsys.readouterr().err
+    assert err == "skdlies: warning: stresses in MPa?\nskdlies: warning: another\n"
+
+
+def test_version_and_demo_defaults(capsys):
+    import skdlies
+    from skdlies._cli import build_parser
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out == f"skdlies {skdlies.__version__}\n"
+    parser = build_parser()
+    assert parser.parse_args(["demo"]).out == "skdlies-demo"
+    assert parser.parse_args(["autoencoders", "demo"]).out == "skdlies-demo/autoencoders"
+    assert parser.parse_args(["aftershocks", "demo"]).out == "skdlies-demo/aftershocks"
+
+
+def test_built_in_demos_run_on_one_torch_thread(monkeypatch, tmp_path):
+    import torch
+
+    from skdlies.autoencoders import _demo
+
+    threads = []
+    monkeypatch.setattr(_demo, "run_demo",
+                        lambda *a, **k: threads.append(torch.get_num_threads()) or {})
+    before = torch.get_num_threads()
+    assert main(["autoencoders", "demo", "--out", str(tmp_path)]) == 0
+    assert threads == [1] and torch.get_num_threads() == before

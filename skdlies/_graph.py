@@ -25,8 +25,9 @@ records those launches once and replays them with one call.
    hyperparameter changed (a learning-rate schedule), a parameter was frozen
    or unfrozen (``requires_grad``, skorch's ``Freezer``) or its storage
    replaced, or the optimizer's state tensors were replaced
-   (``load_state_dict``, a new optimizer). In the last case one eager step
-   first creates the new state outside the graph.
+   (``load_state_dict``, a new optimizer). One eager step first creates any
+   state the change calls for (a new optimizer's, an unfrozen parameter's)
+   outside the graph.
 5. If PyTorch cannot record the step (an operation a graph cannot hold, in a
    user's module say), the fit goes on eagerly, with a warning.
 
@@ -190,13 +191,12 @@ class GraphedTrainStep:
         Xb, yb = unpack_data(batch)
         if self.failure is not None or fit_params or not self._fits(Xb, yb):
             return self.net.train_step(batch, **fit_params)
-        if self._graph is not None:
-            baked = self._bakes()
-            if not self._same(self._baked, baked):
-                self._graph = None
-                if not self._same_tensors(self._baked[0], baked[0]):
-                    # new optimizer state: created by an eager step, not inside the graph
-                    self._n_warm = min(self._n_warm, self.warmup_steps - 1)
+        if self._graph is not None and not self._same(self._baked, self._bakes()):
+            # Stale. One eager step first: state the change calls for (a new optimizer, an
+            # unfrozen parameter's moments) is created there, not inside the next recording,
+            # where each replay would reset it.
+            self._graph = None
+            self._n_warm = min(self._n_warm, self.warmup_steps - 1)
         if self._graph is None:
             if self._n_warm < self.warmup_steps:
                 self._n_warm += 1
@@ -243,22 +243,20 @@ class GraphedTrainStep:
                 numbers.append(key)
         return tuple(tensors), tuple(numbers)
 
-    @classmethod
-    def _same(cls, old: tuple | None, new: tuple) -> bool:
+    @staticmethod
+    def _same(old: tuple | None, new: tuple) -> bool:
         if old is None:
             return False
         (old_tensors, old_numbers), (new_tensors, new_numbers) = old, new
-        if not cls._same_tensors(old_tensors, new_tensors):
+        # the same tensor objects (a tensor's value may change: the graph reads its memory)
+        if len(old_tensors) != len(new_tensors) or any(
+            a is not b for a, b in zip(old_tensors, new_tensors, strict=True)
+        ):
             return False
         try:
             return bool(old_numbers == new_numbers)
         except (RuntimeError, TypeError, ValueError):  # e.g. a tuple holding tensors
             return False
-
-    @staticmethod
-    def _same_tensors(old: tuple, new: tuple) -> bool:
-        """The same tensor objects (a tensor's value may change: the graph reads its memory)."""
-        return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
 
     def _on_side_stream(self):
         """Eager warm-up steps run on a side stream (PyTorch's recipe for graph capture)."""

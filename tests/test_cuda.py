@@ -151,3 +151,37 @@ def test_no_host_sync_per_batch(cuda_graph, small_X):
             torch.cuda.set_sync_debug_mode("default")
     syncs = [w for w in caught if "synchroniz" in str(w.message)]
     assert len(syncs) < 24, [f"{w.filename}:{w.lineno}" for w in syncs]
+
+
+class _SyncsInForward(torch.nn.Module):
+    """A module PyTorch cannot record: ``.item()`` reads a value back during the capture."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(64, 1)
+
+    def forward(self, x):
+        scale = 1.0 if x.abs().sum().item() >= 0 else 2.0
+        return self.linear(x).squeeze(1) * scale
+
+
+def test_a_step_that_cannot_be_recorded_trains_eagerly(small_X):
+    from skdlies._skorch import FastNet
+
+    X, y = small_X, (small_X[:, 20] > 0.3).astype(np.float32)
+
+    def fit(cuda_graph):
+        torch.manual_seed(0)
+        net = FastNet(_SyncsInForward, criterion=torch.nn.BCEWithLogitsLoss, batch_size=50,
+                      max_epochs=3, lr=0.01, optimizer=torch.optim.Adam, device="cuda",
+                      cuda_graph=cuda_graph, train_split=None, verbose=0)
+        return net.fit(X, y)
+
+    with pytest.warns(UserWarning, match="could not be recorded .*training goes on eagerly"):
+        graphed = fit(True)
+    eager = fit(False)
+    np.testing.assert_allclose(_losses_of(graphed), _losses_of(eager), rtol=1e-3)
+
+
+def _losses_of(net):
+    return np.array([b["train_loss"] for e in net.history for b in e["batches"]])

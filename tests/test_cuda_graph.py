@@ -19,7 +19,14 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from skorch.callbacks import Callback, EpochScoring, GradientNormClipping, LRScheduler
+from skorch.callbacks import (
+    Callback,
+    EpochScoring,
+    Freezer,
+    GradientNormClipping,
+    LRScheduler,
+    Unfreezer,
+)
 
 from skdlies._graph import GRAPH_WARMUP_STEPS, GraphedTrainStep, make_capturable
 from skdlies._skorch import FastNet, ValidationSplit
@@ -157,26 +164,34 @@ def test_graph_is_recorded_again_when_a_parameter_is_frozen(Xy, graph_steps):
     assert graph_steps[0].n_recordings == 2
 
 
-def test_a_new_optimizer_gets_its_state_from_an_eager_step(Xy, graph_steps, monkeypatch):
-    """State created inside a recording would be reset at every replay: never record without it."""
+def _new_optimizer():
+    return [_AtEpoch(2, lambda net: net.initialize_optimizer())]
+
+
+def _frozen_then_unfrozen():
+    return [Freezer("layers.0.*"), Unfreezer("layers.0.*", at=3)]
+
+
+@pytest.mark.parametrize("callbacks", [_new_optimizer, _frozen_then_unfrozen])
+def test_new_optimizer_state_comes_from_an_eager_step(Xy, callbacks, graph_steps, monkeypatch):
+    """State created inside a recording would be reset at every replay: never record without
+    it. A new optimizer has none; a parameter frozen from the start has none when unfrozen."""
     states = []
     record = GraphedTrainStep._record
 
     def spy(self, Xb, yb):
         optimizer = self.net.optimizer_
-        states.append(all(optimizer.state[p] for p in self.net.module_.parameters()))
+        states.append(all(optimizer.state[p] for p in self.net.module_.parameters()
+                          if p.requires_grad))
         return record(self, Xb, yb)
 
     monkeypatch.setattr(GraphedTrainStep, "_record", spy)
-
-    def new_optimizer(net):
-        net.initialize_optimizer()
-
-    eager = _fit_net(Xy, False, callbacks=[_AtEpoch(2, new_optimizer)])
-    graphed = _fit_net(Xy, "emulate", callbacks=[_AtEpoch(2, new_optimizer)])
+    params = {"optimizer": torch.optim.Adam, "lr": 0.01}
+    eager = _fit_net(Xy, False, callbacks=callbacks(), **params)
+    graphed = _fit_net(Xy, "emulate", callbacks=callbacks(), **params)
     _assert_same_training(eager, graphed)
     assert states == [True, True]
-    # epoch 2 starts with one eager step that creates the new state, then records again
+    # the change starts an epoch with one eager step that creates the state, then records
     assert graph_steps[0].n_replays == 3 * 10 - GRAPH_WARMUP_STEPS - 1
 
 

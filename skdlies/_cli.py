@@ -64,13 +64,19 @@ def _epoch_progress(desc: str):
 
 
 def _output_folder(path: str | os.PathLike, option: str = "--out") -> Path:
-    """``path`` as a folder that exists and takes files: checked before any work is done."""
+    """``path`` (``~`` expanded) as a folder that can take files, checked before any work.
+
+    Nothing is created: a missing folder is checked by its nearest existing parent.
+    """
     folder = Path(path).expanduser()
-    if folder.exists() and not folder.is_dir():
-        raise FileExistsError(f"{option} '{path}' exists and is not a folder.")
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "" if existing == folder else f" (its parent '{existing}' is a file)"
+        raise FileExistsError(f"{option} '{path}' is not a folder{where}.")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
+        with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as exc:
         raise PermissionError(
@@ -80,7 +86,7 @@ def _output_folder(path: str | os.PathLike, option: str = "--out") -> Path:
 
 
 def _output_file(path: str | os.PathLike, option: str = "--out") -> Path:
-    """``path`` as a file that can be written (in a folder that takes files), checked first."""
+    """``path`` (``~`` expanded) as a file that can be written, checked before any work."""
     file = Path(path).expanduser()
     if file.is_dir():
         raise IsADirectoryError(f"{option} '{path}' is a folder; give a file name.")
@@ -109,7 +115,7 @@ def _one_torch_thread(built_in: bool) -> Iterator[None]:
 def _autoencoder_demo(args: argparse.Namespace) -> None:
     from .autoencoders._demo import run_demo
 
-    _output_folder(args.out)
+    args.out = _output_folder(args.out)
     with _one_torch_thread(args.data is None):
         metrics = run_demo(args.out, data=args.data, random_state=args.random_state,
                            progress=_progress(args))
@@ -121,7 +127,7 @@ def _autoencoder_demo(args: argparse.Namespace) -> None:
 def _aftershock_demo(args: argparse.Namespace) -> None:
     from .aftershocks._demo import NOTICE, run_demo
 
-    _output_folder(args.out)
+    args.out = _output_folder(args.out)
     print(NOTICE)
     with _one_torch_thread(True):
         table = run_demo(args.out, n_faults=args.faults, max_epochs=args.max_epochs,
@@ -132,6 +138,8 @@ def _aftershock_demo(args: argparse.Namespace) -> None:
 
 def _every_demo(args: argparse.Namespace) -> None:
     out = _output_folder(args.out)
+    for part in ("autoencoders", "aftershocks"):
+        _output_folder(out / part, f"--out '{args.out}': its {part}/")
     _autoencoder_demo(argparse.Namespace(**{**vars(args), "out": out / "autoencoders"}))
     _aftershock_demo(argparse.Namespace(**{**vars(args), "out": out / "aftershocks",
                                            "faults": 8, "max_epochs": 10}))
@@ -141,7 +149,7 @@ def _aftershock_evaluate(args: argparse.Namespace) -> None:
     from .aftershocks._workflow import evaluate_files
 
     if args.out:
-        _output_folder(args.out)
+        args.out = _output_folder(args.out)
     callbacks = [_epoch_progress("training AftershockNet")] if _progress(args) else None
     table = evaluate_files(args.train, args.test, args.out, max_epochs=args.max_epochs,
                            balanced_batches=not args.unbalanced,
@@ -180,7 +188,7 @@ def _aftershock_build(args: argparse.Namespace) -> None:
     from .datasets import mainshock_origin, read_catalog
 
     files = _slip_model_files(args.srcmod, args.limit)
-    _output_file(args.out)
+    args.out = _output_file(args.out)
     catalogs = [read_catalog(*_catalog_source(c)) for c in args.catalog] if args.catalog else None
     if catalogs is None:
         print("no --catalog: stresses only, every aftershocksyn label is 0", file=sys.stderr)

@@ -562,7 +562,7 @@ CASES = [
     case("cli-build-no-fsp",
          lambda t: cli("aftershocks", "build", "--srcmod", t, "--catalog", t / "c.csv",
                        "--out", t / "o.h5"),
-         CliFailed, r"^skdlies: error: no \*\.fsp file in"),
+         CliFailed, r"^skdlies: error: --srcmod '.*' holds no \*\.fsp file"),
     case("cli-build-missing-catalog",
          lambda t: cli("aftershocks", "build", "--srcmod", write(t, "a.fsp", FSP).parent,
                        "--catalog", t / "none.csv", "--out", t / "o.h5"),

@@ -298,12 +298,23 @@ def test_demo_out_is_checked_before_any_training(argv, monkeypatch, tmp_path, ca
     monkeypatch.setattr(shock_demo, "run_demo", _no_work)
     a_file = tmp_path / "afile"
     a_file.write_text("")
-    for out, message in [(a_file, "exists and is not a folder"),
-                         (a_file / "sub", "cannot write there (Not a directory)")]:
+    for out, message in [(a_file, "is not a folder."),
+                         (a_file / "sub", f"is not a folder (its parent '{a_file}' is a file)")]:
         assert main([*argv, "--out", str(out)]) == 1
         err = capsys.readouterr().err
         assert err.startswith("skdlies: error: --out ") and message in err, err
         assert str(out) in err and err.count("\n") == 1
+
+
+def test_out_expands_the_home_folder_and_creates_nothing_early(monkeypatch, tmp_path):
+    from skdlies.autoencoders import _demo
+
+    seen = []
+    monkeypatch.setattr(_demo, "run_demo", lambda out, **kw: seen.append(out) or {})
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert main(["autoencoders", "demo", "--out", "~/figures/ae"]) == 0
+    assert seen == [tmp_path / "figures" / "ae"]
+    assert not (tmp_path / "figures").exists()  # the check made nothing; the demo would
 
 
 def test_evaluate_and_build_check_out_first(toy_files, monkeypatch, tmp_path, capsys):

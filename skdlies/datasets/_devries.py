@@ -417,6 +417,7 @@ def _load_lazy(files: list[Path], columns: list[str] | None, chunk_size: int,
         raise ImportError(
             "load_devries(..., lazy=True) needs dask: pip install 'dask[dataframe]'."
         ) from exc
+    files = [f.resolve() for f in files]  # read later, perhaps by a worker in another folder
     if files[0].suffix.lower() == ".csv":
         names = [_select(_csv_header(f), columns, str(f)) for f in files]
         for file, part in zip(files[1:], names[1:], strict=True):
@@ -434,7 +435,7 @@ def _load_lazy(files: list[Path], columns: list[str] | None, chunk_size: int,
                                     UserWarning)
             groups = both[GROUP].to_dask_array()
         return (frame, groups) if return_groups else frame
-    file = files[0].resolve()  # read later, perhaps by a worker in another folder
+    file = files[0]
     try:
         with h5py.File(file, "r") as h5:
             flat = [k for k, v in h5.items() if isinstance(v, h5py.Dataset) and v.ndim == 1]
@@ -487,6 +488,8 @@ def _h5_partition(bounds: tuple[int, int], file: str, columns: list[str]) -> pd.
     with _open_h5(file) as h5:
         arrays = {}
         for name in columns:
+            if name not in h5:  # not "corrupt": rewritten since it was opened lazily
+                raise ValueError(f"DeVries file '{file}' has no dataset '{name}' any more.")
             chunk = h5[name][start:stop]
             _check_values(f"DeVries file '{file}'", name, chunk, offset=start)
             arrays[name] = chunk.astype(_dtype(name), copy=False)
@@ -501,14 +504,19 @@ def _h5_groups(file: str, start: int, stop: int) -> np.ndarray:
     return values.astype(object) if string else values.astype(np.int64)
 
 
-@contextlib.contextmanager
-def _open_h5(file: str):
-    """A lazy read's file, open; a clear error if it is gone or no longer readable."""
+def _still_there(file: str | Path) -> None:
+    """A lazy read's file must still exist when a partition is computed."""
     if not os.path.isfile(file):
         raise FileNotFoundError(
             f"DeVries file '{file}' no longer exists (it was opened lazily; moved or deleted "
             "before the read?)."
         )
+
+
+@contextlib.contextmanager
+def _open_h5(file: str):
+    """A lazy read's file, open; a clear error if it is gone or no longer readable."""
+    _still_there(file)
     try:
         with h5py.File(file, "r") as h5:
             yield h5
@@ -532,6 +540,7 @@ def _group_kind(file: Path, ds: h5py.Dataset) -> str:
 
 def _csv_partition(file: Path, wanted: list[str] | None) -> pd.DataFrame:
     """One CSV file, checked, with its event tag as a ``group`` column."""
+    _still_there(file)
     frame = pd.DataFrame(_read_csv(file, wanted), copy=False)
     frame[GROUP] = pd.Series([_event_tag(file)] * len(frame), dtype=object)
     return frame

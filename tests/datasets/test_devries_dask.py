@@ -127,3 +127,29 @@ def test_group_ids_must_be_integers_or_strings(toy, tmp_path):
     for lazy in (False, True):
         with pytest.raises(ValueError, match="'group' has dtype float64"):
             load_devries(path, lazy=lazy)
+
+
+def test_lazy_csv_by_relative_path_is_read_from_any_folder(toy, tmp_path, monkeypatch):
+    (tmp_path / "csv").mkdir()
+    for event in range(3):
+        toy.frame[toy.groups == event].to_csv(tmp_path / "csv" / f"EV{event}_grid.csv",
+                                              index=False)
+    eager, _ = load_devries(tmp_path / "csv")
+    monkeypatch.chdir(tmp_path)
+    lazy = load_devries("csv", lazy=True, return_groups=False)
+    monkeypatch.chdir(tmp_path.parent)
+    pd.testing.assert_frame_equal(lazy.compute().reset_index(drop=True), eager)
+    next((tmp_path / "csv").iterdir()).unlink()
+    with pytest.raises(FileNotFoundError, match="no longer exists"):
+        lazy.compute()
+
+
+def test_lazy_h5_rewritten_without_a_column_names_it(toy, tmp_path):
+    import h5py
+
+    path = write_devries(tmp_path / "cells.h5", toy.frame)
+    lazy = load_devries(path, lazy=True, return_groups=False)
+    with h5py.File(path, "a") as h5:
+        del h5["stresses_full_xx"]
+    with pytest.raises(ValueError, match="has no dataset 'stresses_full_xx' any more"):
+        lazy.compute()

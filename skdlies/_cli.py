@@ -8,12 +8,11 @@ exit with status 1 (``--debug`` shows the traceback instead).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 __all__ = ["main"]
@@ -94,22 +93,13 @@ def _output_file(path: str | os.PathLike, option: str = "--out") -> Path:
     return file
 
 
-@contextlib.contextmanager
-def _one_torch_thread(built_in: bool) -> Iterator[None]:
+def _one_torch_thread(built_in: bool):
     """The built-in demos on one PyTorch thread: their small batches gain nothing from more
     (38 s either way on two idle cores), stall when the cores are shared (258 s at a load of
     3.4), and give the same numbers on every machine."""
-    if not built_in:
-        yield
-        return
-    import torch
+    from ._nn import torch_threads
 
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+    return torch_threads(1 if built_in else None)
 
 
 def _autoencoder_demo(args: argparse.Namespace) -> None:

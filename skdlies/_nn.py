@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from itertools import pairwise
 
+import torch
 from torch import nn
 
-__all__ = ["ACTIVATIONS", "make_activation", "mlp"]
+__all__ = ["ACTIVATIONS", "make_activation", "mlp", "torch_threads"]
 
 #: Hidden-layer activations accepted by the ``activation`` hyperparameters.
 ACTIVATIONS: dict[str, type[nn.Module]] = {
@@ -43,3 +45,16 @@ def mlp(
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """PyTorch's intra-op threads set to ``n`` for the block (``None``: left as they are);
+    the previous number is restored after it, also on an error."""
+    previous = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

@@ -526,26 +526,21 @@ def _run_torch(pts: np.ndarray, args: list, alpha: float, block: int,
     """The kernel through ``torch.compile`` on the CPU, over blocks of points."""
     import torch
 
+    from .._nn import torch_threads
+
     if "kernel" not in _COMPILED:
         def kernel(px, py, pz, *rest, alpha):
             return _kernel(px, py, pz, *rest, alpha, xp=torch)
 
         _COMPILED["kernel"] = torch.compile(kernel, dynamic=True)
     compiled = _COMPILED["kernel"]
-    previous = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads), torch.no_grad():
         targs = [torch.from_numpy(np.ascontiguousarray(a)) for a in args]
         t_pts = torch.from_numpy(pts)
         stress, bad = [], []
-        with torch.no_grad():
-            for i in range(0, len(pts), block):
-                p = t_pts[i : i + block]
-                s, b = compiled(p[:, 0:1], p[:, 1:2], p[:, 2:3], *targs,
-                                alpha=alpha)
-                stress.append(s)
-                bad.append(b)
+        for i in range(0, len(pts), block):
+            p = t_pts[i : i + block]
+            s, b = compiled(p[:, 0:1], p[:, 1:2], p[:, 2:3], *targs, alpha=alpha)
+            stress.append(s)
+            bad.append(b)
         return torch.cat(stress).numpy(), torch.cat(bad).numpy()
-    finally:
-        torch.set_num_threads(previous)

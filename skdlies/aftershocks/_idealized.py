@@ -272,7 +272,10 @@ def variance_explained(target, metric, fit: str = "linear") -> float:
     if np.ptp(m) == 0:
         return 0.0
     if fit == "linear":
-        design = np.column_stack([np.ones_like(m), m - m.mean()])
+        # standardised: a metric in Pa^2 or Pa^3 (1e12 and up) next to the column of ones
+        # made lstsq drop the intercept as a negligible singular value
+        z = (m - m.mean()) / m.std()
+        design = np.column_stack([np.ones_like(z), z])
         coef = np.linalg.lstsq(design, t, rcond=None)[0]
         residual = np.sum((t - design @ coef) ** 2)
     else:

@@ -47,6 +47,16 @@ def test_variance_explained_linear_is_pearson_r_squared():
     assert variance_explained(t, -m) == pytest.approx(100 * r**2, rel=1e-12)
 
 
+@pytest.mark.parametrize("scale", [1e-9, 1.0, 1e12, 1e18, 1e36])
+def test_variance_explained_does_not_depend_on_the_metric_units(scale):
+    """I2 is in Pa^2 (~1e12) and I3 in Pa^3: the fit must not lose its intercept."""
+    rng = np.random.default_rng(0)
+    m = rng.normal(size=2000)
+    t = 0.5 + 0.1 * (m + rng.normal(size=2000))
+    r = np.corrcoef(t, m)[0, 1]
+    assert variance_explained(t, (m + 3) * scale) == pytest.approx(100 * r**2, rel=1e-9)
+
+
 def test_variance_explained_monotone_credits_any_monotone_relation():
     m = np.linspace(0.1, 10, 300)
     assert variance_explained(np.log(m), m, "monotone") == pytest.approx(100.0)

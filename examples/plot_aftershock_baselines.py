@@ -32,7 +32,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from skdlies.aftershocks import AftershockNet, compare_scorers, plot_roc_curves, plot_score_map
-from skdlies.datasets import load_devries, make_toy_aftershocks
+from skdlies.datasets import earthquake_groups, load_devries, make_toy_aftershocks
 from skdlies.stress import (
     DEVRIES_LABEL,
     DeVriesFeatures,
@@ -56,10 +56,18 @@ if bool(args.train) != bool(args.test):
 # ---------
 # One row per grid cell: the six stress-change components (Pa, tension
 # positive, columns ``stresses_full_xx`` ...), the cell centre (m) and the
-# label ``aftershocksyn``. ``groups`` says which earthquake a cell belongs to.
+# label ``aftershocksyn``. ``groups`` says which earthquake a cell belongs to:
+# in a file built by ``skdlies aftershocks build`` each cell carries the tag of
+# its SRCMOD slip model, and :func:`~skdlies.datasets.earthquake_groups` maps
+# the tags to earthquakes (several slip models of one earthquake share its
+# labels, so they must stay on one side of a split).
 if args.train:
     train, train_groups = load_devries(args.train)
     test, test_groups = load_devries(args.test)
+    if train_groups is not None:  # the authors' files hold no groups
+        train_groups = earthquake_groups(train_groups)
+    if test_groups is not None:
+        test_groups = earthquake_groups(test_groups)
 else:
     toy = make_toy_aftershocks(n_events=6, random_state=0)
     is_test = toy.groups >= 4

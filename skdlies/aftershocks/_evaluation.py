@@ -168,7 +168,8 @@ def compare_scorers(
         ``merged_auc`` descending. With ``groups``: also ``mean_group_auc`` and
         ``median_group_auc`` (over groups holding both classes) and, with
         ``n_permutations > 0``, ``fraction_significant`` (fraction of those
-        groups with ``p_value < 0.05``).
+        groups with ``p_value < 0.05``; NaN, with a warning, for fewer than 20
+        permutations, which cannot give such a p-value).
 
     Raises
     ------
@@ -183,6 +184,14 @@ def compare_scorers(
     y = _check_labels(y)
     groups = _check_groups(groups, len(y))
     _require_both_classes(y, "y")
+    too_few = groups is not None and 0 < n_permutations < round(1 / ALPHA)
+    if too_few:
+        warnings.warn(
+            f"n_permutations={n_permutations} cannot find any group significant: the smallest "
+            f"p-value is 1 / (n_permutations + 1) = {1 / (n_permutations + 1):.3g}, not below "
+            f"{ALPHA}; fraction_significant is NaN (use at least {round(1 / ALPHA)}).",
+            UserWarning, stacklevel=user_stacklevel(),
+        )
     rng = _rng(random_state)
     rows, one_class = {}, []
     for name, scorer in scorers.items():
@@ -194,7 +203,9 @@ def compare_scorers(
                 row["mean_group_auc"] = table.auc.mean()
                 row["median_group_auc"] = table.auc.median()
                 if n_permutations > 0:
-                    row["fraction_significant"] = table.p_value.dropna().lt(ALPHA).mean()
+                    row["fraction_significant"] = (
+                        np.nan if too_few else table.p_value.dropna().lt(ALPHA).mean()
+                    )
             rows[column] = row
     if groups is not None:
         _warn_one_class(one_class, len(np.unique(groups)))

@@ -68,7 +68,14 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
     balanced_batches : bool, default=False
         Draw every training batch half from each class, as the paper did
         (1,750 + 1,750); the minority class is cycled, and each epoch has as
-        many batches as the shuffled batches of the same data would.
+        many batches as the shuffled batches of the same data would. The
+        network then learns as if both classes were equally common: its
+        ``predict_proba`` ranks cells (ROC AUC is unaffected) but is far above
+        the base rate (means of 0.46 and 0.28 measured on data 7.5% and 16%
+        positive). For
+        probabilities of aftershocks, multiply the odds ``p / (1 - p)`` by
+        ``pi / (1 - pi)`` for the base rate ``pi``, or calibrate with
+        :class:`sklearn.calibration.CalibratedClassifierCV`.
     max_epochs : int, default=10
         Number of passes over the training data.
     batch_size : int, default=3500
@@ -270,7 +277,7 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
         return self._apply(self.net_.module_, X)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities.
+        """Class probabilities (after ``balanced_batches=True``, of a balanced prior: see there).
 
         Parameters
         ----------

@@ -91,9 +91,9 @@ def plot_score_map(
     label : array-like of shape (n_cells,)
         0/1 labels (1: the cell holds aftershocks).
     depth : float, optional
-        The ``z`` value (m, negative below the surface) of the slice; the
-        layer of ``z`` nearest to it is drawn. Default: the layer holding the
-        most aftershock cells (the shallowest of equals).
+        Depth of the slice (m, positive down, as every ``depth`` in skdlies);
+        the layer of ``z`` nearest to ``z = -depth`` is drawn. Default: the
+        layer holding the most aftershock cells (the shallowest of equals).
     z : array-like of shape (n_cells,), optional
         Cell centre heights (m). Without it, all cells form one slice.
     ax : matplotlib Axes, optional
@@ -234,12 +234,12 @@ def _pick_layer(z: np.ndarray, positive: np.ndarray, depth: float | None) -> flo
         counts = np.bincount(inverse, weights=positive, minlength=len(layers))
         return layers[::-1][np.argmax(counts[::-1])]  # ties: the highest z (shallowest)
     spacing = np.diff(layers).min() if len(layers) > 1 else 0.0
-    if not layers[0] - spacing <= depth <= layers[-1] + spacing:
+    if not layers[0] - spacing <= -depth <= layers[-1] + spacing:
         raise ValueError(
-            f"depth={depth:g} m is outside the layers of z ({layers[0]:g} to {layers[-1]:g} m; "
-            "z is Up, negative below the surface)."
+            f"depth={depth:g} m is outside the layers of z (depths {-layers[-1]:g} to "
+            f"{-layers[0]:g} m; depth is positive down, z = -depth)."
         )
-    return layers[np.argmin(np.abs(layers - depth))]
+    return layers[np.argmin(np.abs(layers + depth))]
 
 
 def _to_grid(x: np.ndarray, y: np.ndarray, score: np.ndarray):

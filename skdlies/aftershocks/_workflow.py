@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 
 from .._io import atomic_path
-from ..datasets import load_devries
+from .._warnings import user_stacklevel
+from ..datasets import earthquake_groups, load_devries
 from ..stress import DEVRIES_LABEL, DeVriesFeatures, MaxShear, SumAbsStress, VonMises
 from ._evaluation import _scorer_outputs, compare_scorers
 from ._network import AftershockNet
@@ -48,7 +51,8 @@ def evaluate_files(
         Half positive, half negative batches, as in the paper.
     n_permutations : int, default=0
         Label shuffles per group for the per-group p-values (the paper used 5000);
-        only used when the test file says which cell belongs to which group.
+        only used when the test file says which cell belongs to which group
+        (a warning says when it is ignored).
     random_state : int or None, default=0
     callbacks : list of skorch callbacks or None, default=None
         Passed to ``AftershockNet`` (e.g. a progress bar over the epochs).
@@ -57,10 +61,28 @@ def evaluate_files(
     -------
     pandas.DataFrame
         One row per scorer, sorted by merged ROC AUC (see :func:`compare_scorers`).
+
+    Raises
+    ------
+    ValueError
+        If a file cannot be read, or the test labels are all of one class
+        (checked before training).
+
+    Warns
+    -----
+    UserWarning
+        If ``train`` and ``test`` are one file, or share an earthquake
+        (:func:`~skdlies.datasets.earthquake_groups` of their slip-model
+        tags): the AUCs are then not held out.
     """
-    X_train, _ = load_devries(train)
+    X_train, train_groups = load_devries(train)
     X_test, groups = load_devries(test)
     y_train, y_test = X_train.pop(DEVRIES_LABEL), X_test.pop(DEVRIES_LABEL)
+    _check_split(train, test, train_groups, groups, y_test)
+    if n_permutations and groups is None:
+        warnings.warn(f"n_permutations={n_permutations} is ignored: the test file '{test}' does "
+                      "not say which cell belongs to which slip model (no 'group').",
+                      UserWarning, stacklevel=user_stacklevel())
     network = make_pipeline(
         DeVriesFeatures(),
         AftershockNet(max_epochs=max_epochs, balanced_batches=balanced_batches,
@@ -86,3 +108,24 @@ def evaluate_files(
             fig.savefig(tmp, dpi=100, format="png")
         plt.close(fig)
     return table
+
+
+def _check_split(train, test, train_groups, test_groups, y_test) -> None:
+    """Refuse a test set ROC AUC cannot score; warn when train and test share an earthquake."""
+    classes = np.unique(y_test)
+    if len(classes) < 2:
+        raise ValueError(f"The test file '{test}' holds only the label {classes.tolist()}: its "
+                         "ROC AUC needs cells with and without aftershocks.")
+    if Path(train).expanduser().resolve() == Path(test).expanduser().resolve():
+        warnings.warn(f"--train and --test are the same file '{test}': the AUCs are not held out.",
+                      UserWarning, stacklevel=user_stacklevel())
+        return
+    tags = [g for g in (train_groups, test_groups) if g is not None and g.dtype.kind in "OUS"]
+    if len(tags) < 2:  # integer ids of two files need not name the same models
+        return
+    shared = np.intersect1d(*[np.unique(earthquake_groups(np.unique(t))) for t in tags])
+    if len(shared):
+        warnings.warn(f"The training and test files share {len(shared)} earthquake(s) (slip "
+                      f"models of one earthquake share its labels), e.g. {shared[0]}: the test "
+                      "AUCs are not held out by earthquake. See earthquake_groups.",
+                      UserWarning, stacklevel=user_stacklevel())

@@ -13,11 +13,17 @@ outside Japan) have no origin and ``catalog == "none"``.
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Iterable
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["MAINSHOCK_COLUMNS", "load_mainshocks", "mainshock_origin"]
+__all__ = ["MAINSHOCK_COLUMNS", "earthquake_groups", "load_mainshocks", "mainshock_origin"]
+
+#: A SRCMOD tag: "s", the year, the place, the event number, then the author (4 letters).
+_SRCMOD_TAG = re.compile(r"^(s\d{4}[A-Z]+\d{2})[A-Z]{4}$")
 
 #: Columns of the table returned by :func:`load_mainshocks`, in order.
 MAINSHOCK_COLUMNS: tuple[str, ...] = (
@@ -112,3 +118,46 @@ def mainshock_origin(tag: str) -> pd.Timestamp:
         raise ValueError(f"no published origin time for SRCMOD tag {tag!r}: its mainshock "
                          "was not found in the catalogs used (catalog 'none')")
     return pd.Timestamp(origin)
+
+
+def earthquake_groups(tags: Iterable[str]) -> np.ndarray:
+    """The earthquake of each SRCMOD slip model, to split data by earthquake.
+
+    SRCMOD holds several slip models of many earthquakes (Landers 1992 has
+    five), whose cells share their aftershock labels: a split by slip model
+    (the ``groups`` that :func:`load_devries` returns) puts one earthquake on
+    both sides of a fold. Pass these groups to ``GroupKFold`` instead.
+
+    Parameters
+    ----------
+    tags : iterable of str
+        SRCMOD event tags, e.g. the ``groups`` of :func:`load_devries` (one per
+        cell).
+
+    Returns
+    -------
+    ndarray of object, shape (n_tags,)
+        The ``earthquake_id`` of :func:`load_mainshocks` for each tag. A tag
+        without one (no catalog match, or not in the table) gets its SRCMOD
+        event prefix, the tag without its 4-letter author
+        (``"s1989LOMAPR01"`` for ``"s1989LOMAPR01WALD"``), or stays as it is if
+        it is not a SRCMOD tag.
+
+    Examples
+    --------
+    >>> from skdlies.datasets import earthquake_groups
+    >>> earthquake_groups(["s1992LANDER01COHE", "s1992LANDER01WALD", "s1989LOMAPR01WALD"])
+    array(['1992-06-28T11:57:34_comcat', '1992-06-28T11:57:34_comcat',
+           's1989LOMAPR01'], dtype=object)
+    """
+    tags = pd.Series(list(tags), dtype=object)
+    known = _read_table().set_index("tag")["earthquake_id"].dropna()
+    unique = pd.unique(tags)
+    lookup = {}
+    for tag in unique:
+        if tag in known.index:
+            lookup[tag] = known[tag]
+        else:
+            match = _SRCMOD_TAG.match(str(tag))
+            lookup[tag] = match.group(1) if match else tag
+    return tags.map(lookup).to_numpy(dtype=object)

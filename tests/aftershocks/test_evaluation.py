@@ -288,7 +288,7 @@ def test_plot_score_map():
     assert fig.axes[1].get_ylabel() == "ΔCFS (Pa)"  # colour bar
     np.testing.assert_allclose(ax.get_xlim(), (-2.5, 47.5))  # km, cell edges
 
-    fig = plot_score_map(x, y, score, label, z=z, depth=-3e3)  # nearest layer: -2.5 km
+    fig = plot_score_map(x, y, score, label, z=z, depth=3e3)  # positive down: z = -2.5 km
     assert fig.axes[0].get_title().startswith("z = -2.5 km")
     assert len(fig.axes[0].collections[1].get_offsets()) == label[z == -2.5e3].sum()
     top = z == -2.5e3
@@ -308,10 +308,11 @@ def test_plot_score_map_centres_signed_scores():
 def test_plot_score_map_errors():
     x, y, _, score, label = grid_cells()
     with pytest.raises(ValueError, match="pass z as well"):
-        plot_score_map(x, y, score, label, depth=-5e3)
+        plot_score_map(x, y, score, label, depth=5e3)
     _, _, z, _, _ = grid_cells()
-    with pytest.raises(ValueError, match=r"depth=7500 m is outside the layers of z .*z is Up"):
-        plot_score_map(x, y, score, label, z=z, depth=7.5e3)  # positive down: a sign slip
+    with pytest.raises(ValueError, match=r"depth=-7500 m is outside the layers of z "
+                       r"\(depths 2500 to 12500 m; depth is positive down"):
+        plot_score_map(x, y, score, label, z=z, depth=-7.5e3)  # a z given as depth: sign slip
     with pytest.raises(ValueError, match="share the same"):
         plot_score_map(x, y, score, label)
     with pytest.raises(ValueError, match=r"y has shape \(239,\)"):
@@ -321,13 +322,76 @@ def test_plot_score_map_errors():
         plot_score_map(rng.random(200) * 1e5, rng.random(200) * 1e5, score[:200], label[:200])
 
 
-def test_fraction_significant_needs_p_below_0_05():
-    """With 19 permutations the smallest p-value is 1/20 = 0.05: never significant."""
+def test_fraction_significant_needs_p_below_0_05(monkeypatch):
+    """p = 0.05 is not significant, p = 0.0499 is; fewer than 20 permutations cannot get there."""
+    import skdlies.aftershocks._evaluation as evaluation
+
     y = np.tile(np.repeat([0, 1], 10), 4)
     groups = np.repeat([0, 1, 2, 3], 20)
-    table = compare_scorers({"perfect": lambda X: X[:, 0]}, y[:, None].astype(float), y, groups,
-                            n_permutations=19, random_state=0)
-    assert table["fraction_significant"].iloc[0] == 0.0
-    table = compare_scorers({"perfect": lambda X: X[:, 0]}, y[:, None].astype(float), y, groups,
-                            n_permutations=99, random_state=0)
+    X = y[:, None].astype(float)
+    with pytest.warns(UserWarning, match="n_permutations=19 cannot find any group significant"):
+        table = compare_scorers({"perfect": lambda X: X[:, 0]}, X, y, groups,
+                                n_permutations=19, random_state=0)
+    assert np.isnan(table["fraction_significant"].iloc[0])
+    table = compare_scorers({"perfect": lambda X: X[:, 0]}, X, y, groups, n_permutations=99,
+                            random_state=0)
     assert table["fraction_significant"].iloc[0] == 1.0
+
+    group_table = evaluation._group_table
+
+    def at_the_boundary(*args, **kwargs):
+        table, one_class = group_table(*args, **kwargs)
+        return table.assign(p_value=[0.05, 0.0499, 0.05, 0.0499]), one_class
+
+    monkeypatch.setattr(evaluation, "_group_table", at_the_boundary)
+    table = compare_scorers({"perfect": lambda X: X[:, 0]}, X, y, groups, n_permutations=99,
+                            random_state=0)
+    assert table["fraction_significant"].iloc[0] == 0.5
+
+
+def _cells_file(tmp_path, name, groups, positives=True):
+    from skdlies.datasets import make_toy_aftershocks, write_devries
+
+    toy = make_toy_aftershocks(n_events=2, half_width_km=20, random_state=0)
+    frame = toy.frame.copy()
+    if not positives:
+        frame["aftershocksyn"] = 0
+    tags = np.where(toy.groups == 0, groups[0], groups[1]).astype(object)
+    return write_devries(tmp_path / name, frame, tags)
+
+
+def test_evaluate_files_warns_when_train_and_test_share_an_earthquake(tmp_path, monkeypatch):
+    from skdlies.aftershocks import _workflow
+
+    monkeypatch.setattr(_workflow, "make_pipeline", _unfittable)
+    train = _cells_file(tmp_path, "train.h5", ["s1992LANDER01COHE", "s1999HECTOR01SALI"])
+    test = _cells_file(tmp_path, "test.h5", ["s1992LANDER01WALD", "s1994NORTHR01WAGG"])
+    with pytest.warns(UserWarning, match="share 1 earthquake.*1992-06-28"), \
+            pytest.raises(_Stop):
+        _workflow.evaluate_files(train, test)
+    with pytest.warns(UserWarning, match="are the same file"), pytest.raises(_Stop):
+        _workflow.evaluate_files(train, train)
+
+
+def test_evaluate_files_checks_the_test_labels_and_permutations_first(tmp_path, monkeypatch):
+    from skdlies.aftershocks import _workflow
+
+    monkeypatch.setattr(_workflow, "make_pipeline", _unfittable)
+    train = _cells_file(tmp_path, "train.h5", ["a", "b"])
+    one_class = _cells_file(tmp_path, "test.h5", ["c", "d"], positives=False)
+    with pytest.raises(ValueError, match="holds only the label \\[0\\]"):
+        _workflow.evaluate_files(train, one_class)  # before any training (_unfittable)
+    from skdlies.datasets import load_devries, write_devries
+
+    frame, _ = load_devries(train)
+    no_groups = write_devries(tmp_path / "nogroups.h5", frame)
+    with pytest.warns(UserWarning, match="n_permutations=50 is ignored"), pytest.raises(_Stop):
+        _workflow.evaluate_files(train, no_groups, n_permutations=50)
+
+
+class _Stop(Exception):
+    pass
+
+
+def _unfittable(*args, **kwargs):
+    raise _Stop("training started")

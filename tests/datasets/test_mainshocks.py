@@ -124,3 +124,24 @@ def test_tag_without_origin_raises(table):
 def test_origin_matches_table(table):
     row = table[table["catalog"] != "none"].iloc[0]
     assert mainshock_origin(row["tag"]) == row["origin_time"]
+
+
+def test_earthquake_groups_join_the_slip_models_of_one_earthquake():
+    import numpy as np
+
+    from skdlies.datasets import earthquake_groups
+
+    table = load_mainshocks()
+    landers = table.loc[table["tag"].str.startswith("s1992LANDER"), "tag"].tolist()
+    assert len(landers) >= 3
+    tags = np.array([*landers, "s1989LOMAPR01WALD", "s1989LOMAPR01BERO", "mine"], dtype=object)
+    groups = earthquake_groups(np.repeat(tags, 2))  # one tag per cell
+    assert groups.shape == (2 * len(tags),) and groups.dtype == object
+    assert len(set(groups[: 2 * len(landers)])) == 1  # Landers: one earthquake
+    assert groups[0] == table.set_index("tag").loc[landers[0], "earthquake_id"]
+    # unmatched Loma Prieta (no catalog origin): the SRCMOD event prefix; not SRCMOD: as is
+    assert groups[-6:].tolist() == ["s1989LOMAPR01"] * 4 + ["mine"] * 2
+    # the table's earthquakes are never split: each id maps back to its own tags only
+    mapped = earthquake_groups(table["tag"])
+    matched = table["earthquake_id"].notna().to_numpy()
+    assert (mapped[matched] == table.loc[matched, "earthquake_id"].to_numpy()).all()

@@ -255,21 +255,32 @@ class FastNet(NeuralNet):
         schedulers take one step when built so, from the already scheduled
         rate: each call would decay the rate once more than one ``fit``. The
         schedulers and rates of the previous call are kept instead, so that
-        ``k`` one-epoch calls train as one ``fit`` of ``k`` epochs.
+        ``k`` one-epoch calls train as one ``fit`` of ``k`` epochs. A scheduler
+        attached since (after :func:`skdlies.load`, or by ``set_params``) is
+        built counting the epochs already trained and goes on from the current
+        rate.
         """
         if method_name != "on_train_begin" or not len(self.history):
             return super().notify(method_name, **cb_kwargs)
-        kept = [(cb, cb.lr_scheduler_) for _, cb in self.callbacks_
-                if isinstance(cb, LRScheduler) and hasattr(cb, "lr_scheduler_")]
+        schedulers = [cb for _, cb in self.callbacks_ if isinstance(cb, LRScheduler)]
+        if not schedulers:
+            return super().notify(method_name, **cb_kwargs)
+        # a scheduler attached since the last call (after skdlies.load, or by set_params) is
+        # built here for the first time; the others keep theirs
+        kept = [(cb, cb.lr_scheduler_) for cb in schedulers
+                if getattr(cb, "lr_scheduler_", None) is not None]
         optimizers = [getattr(self, name + "_") for name in self._optimizers]
         rates = [[group["lr"] for group in opt.param_groups] for opt in optimizers]
+        for opt in optimizers:  # PyTorch resumes a schedule (last_epoch >= 0) from initial_lr
+            for group in opt.param_groups:
+                group.setdefault("initial_lr", group["lr"])
         super().notify(method_name, **cb_kwargs)
-        if kept:
-            for cb, scheduler in kept:
-                cb.lr_scheduler_ = scheduler
-            for opt, lrs in zip(optimizers, rates, strict=True):
-                for group, lr in zip(opt.param_groups, lrs, strict=True):
-                    group["lr"] = lr
+        for cb, scheduler in kept:
+            cb.lr_scheduler_ = scheduler
+        # building took one scheduled step from the current rate: the rate carries on instead
+        for opt, lrs in zip(optimizers, rates, strict=True):
+            for group, lr in zip(opt.param_groups, lrs, strict=True):
+                group["lr"] = lr
         return None
 
     def fit_loop(self, X, y=None, epochs=None, **kwargs):

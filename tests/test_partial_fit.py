@@ -101,6 +101,39 @@ def test_partial_fit_keeps_the_learning_rate_schedule(policy, data):
     _assert_same_weights(stepped, fitted)
 
 
+@pytest.mark.parametrize("policy", [{"policy": "StepLR", "step_size": 2, "gamma": 0.5},
+                                    {"policy": "CosineAnnealingLR", "T_max": 5}],
+                         ids=["step", "cosine"])
+def test_a_schedule_given_again_after_load_goes_on(policy, data, tmp_path):
+    """skdlies.save keeps no callbacks: the schedule given again to the loaded model continues
+    as in one fit (it crashed: the fresh callback's empty scheduler replaced skorch's)."""
+    X = data[0]
+    proto = DenseAutoencoder((8,), 2, max_epochs=2, lr=1.0, optimizer="sgd",
+                             callbacks=[LRScheduler(**policy)], **SMALL)
+    whole = clone(proto).set_params(max_epochs=4).fit(X)
+    est = clone(proto).fit(X)
+    skdlies.save(est, tmp_path / "model.st")
+    loaded = skdlies.load(tmp_path / "model.st").set_params(callbacks=[LRScheduler(**policy)])
+    for _ in range(2):
+        loaded.partial_fit(X)
+    assert (loaded.net_.optimizer_.param_groups[0]["lr"]
+            == whole.net_.optimizer_.param_groups[0]["lr"])
+    _assert_same_weights(loaded, whole)
+
+
+def test_a_schedule_attached_to_a_fitted_model_counts_its_epochs(data):
+    """Fitted without a schedule, then given one: it starts from the current rate, at the
+    epoch count already trained (it raised KeyError 'initial_lr')."""
+    X = data[0]
+    est = DenseAutoencoder((8,), 2, max_epochs=2, lr=1.0, optimizer="sgd", **SMALL).fit(X)
+    est.set_params(callbacks=[LRScheduler(policy="StepLR", step_size=1, gamma=0.5)])
+    rates = []
+    for _ in range(2):
+        est.partial_fit(X)
+        rates.append(est.net_.optimizer_.param_groups[0]["lr"])
+    assert rates == [0.5, 0.25]
+
+
 def test_partial_fit_after_set_params(data):
     X = data[0]
     est = DenseAutoencoder((8,), 2, **SMALL)

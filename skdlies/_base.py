@@ -388,7 +388,7 @@ class BaseNeuralEstimator(BaseEstimator):
             # at least one (possibly empty) batch, which gives the output's shape and dtype
             for start in range(0, max(len(X), 1), INFERENCE_BATCH_SIZE):
                 # a copy of one batch: cheap, and safe for read-only (memory-mapped) input
-                batch = torch.tensor(X[start : start + INFERENCE_BATCH_SIZE])
+                batch = torch.tensor(np.ascontiguousarray(X[start : start + INFERENCE_BATCH_SIZE]))
                 result = fn(batch.to(device)).cpu().numpy()
                 if out is None:
                     # one preallocated output: a list of batch outputs joined at the end

@@ -48,6 +48,13 @@ __all__ = [
 ]
 
 
+def _as_tensor(values) -> torch.Tensor:
+    """``values`` as a tensor, sharing numpy's memory where torch can (no negative strides)."""
+    if isinstance(values, np.ndarray) and any(step < 0 for step in values.strides):
+        values = np.ascontiguousarray(values)  # e.g. X[::-1]: torch refuses negative strides
+    return torch.as_tensor(values)
+
+
 class TensorDataset(torch.utils.data.Dataset):
     """Inputs and targets held as tensors on one device.
 
@@ -63,8 +70,8 @@ class TensorDataset(torch.utils.data.Dataset):
     """
 
     def __init__(self, X, y=None, device: str | torch.device = "cpu") -> None:
-        self.X = torch.as_tensor(X).to(device)
-        self.y = None if y is None else torch.as_tensor(y).to(device)
+        self.X = _as_tensor(X).to(device)
+        self.y = None if y is None else _as_tensor(y).to(device)
         if self.y is not None and len(self.y) != len(self.X):
             raise ValueError(f"X has {len(self.X)} samples but y has {len(self.y)}.")
 

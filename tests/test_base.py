@@ -88,3 +88,23 @@ def test_check_layer_sizes_accepts(sizes, expected):
 def test_check_layer_sizes_rejects(sizes):
     with pytest.raises(ValueError, match="positive integers"):
         check_layer_sizes(sizes)
+
+
+@pytest.mark.parametrize("name", ["dense", "conv", "vae", "aftershocknet"])
+def test_arrays_with_negative_strides_are_read(name, digits):
+    """A reversed or flipped float32 view (X[::-1]) trains and predicts like its copy."""
+    from skdlies.aftershocks import AftershockNet
+    from skdlies.autoencoders import ConvAutoencoder, DenseAutoencoder, VariationalAutoencoder
+
+    X = digits[0][:200]
+    y = (X[:, 20] > 0.3).astype(int)
+    make = {"dense": DenseAutoencoder, "conv": ConvAutoencoder, "vae": VariationalAutoencoder,
+            "aftershocknet": AftershockNet}[name]
+    view, copy = X[::-1], np.ascontiguousarray(X[::-1])
+    assert view.strides[0] < 0 and view.dtype == np.float32
+    a = make(max_epochs=1, random_state=0).fit(view, y[::-1])
+    b = make(max_epochs=1, random_state=0).fit(copy, y[::-1])
+    out = (lambda est, Z: est.predict_proba(Z)) if name == "aftershocknet" else (
+        lambda est, Z: est.transform(Z))
+    flipped = np.flip(X, 1)
+    np.testing.assert_array_equal(out(a, flipped), out(b, np.ascontiguousarray(flipped)))

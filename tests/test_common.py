@@ -19,18 +19,8 @@ ESTIMATORS = [
     AftershockNet(hidden_layer_sizes=(8,), max_epochs=30, batch_size=16, balanced_batches=True),
 ]
 
-#: Checks that fail by design, with the reason. Keyed by estimator class name.
-_MONTE_CARLO = (
-    "score_samples is a one-draw Monte Carlo estimate of the ELBO from a fixed seed; the draws "
-    "follow the row order, so a reordered or partial batch gets other draws (each value is an "
-    "unbiased estimate, not bit-identical)"
-)
-EXPECTED_FAILURES: dict[str, dict[str, str]] = {
-    "VariationalAutoencoder": {
-        "check_methods_subset_invariance": _MONTE_CARLO,
-        "check_methods_sample_order_invariance": _MONTE_CARLO,
-    },
-}
+#: Checks that fail by design, with the reason. Keyed by estimator class name (none now).
+EXPECTED_FAILURES: dict[str, dict[str, str]] = {}
 
 
 def _expected_failed_checks(estimator):

@@ -186,9 +186,18 @@ class VAE(nn.Module):
     def reconstruct(self, z: torch.Tensor) -> torch.Tensor:
         return self.output_activation(self.decoder(z))
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, noise: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Decoder logits of ``z = mean + exp(log_variance / 2) * noise``, mean, log variance.
+
+        ``noise`` defaults to fresh standard normal draws, one per row and component;
+        a given one (e.g. of shape ``(n_components,)``) is broadcast over the rows.
+        """
         mean, log_variance = self.encode_distribution(x)
-        z = mean + torch.exp(0.5 * log_variance) * torch.randn_like(mean)
+        if noise is None:
+            noise = torch.randn_like(mean)
+        z = mean + torch.exp(0.5 * log_variance) * noise
         return self.decoder(z), mean, log_variance
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import BaseNeuralEstimator, check_layer_sizes, torch_seed
+from .._base import BaseNeuralEstimator, check_layer_sizes
 from .._nn import ACTIVATIONS
 from ._base import BaseAutoencoder, in_unit_interval
 from ._modules import VAE, VAELoss, negative_elbo
@@ -136,7 +137,10 @@ class VariationalAutoencoder(BaseAutoencoder):
         """ELBO of each sample in nats (a lower bound of ``log p(x)``).
 
         The expectation over the posterior is estimated with one sample of z per
-        row, drawn from a fixed seed, so repeated calls give identical values.
+        row, ``z = mean + sd * eps``, with one draw of ``eps ~ N(0, I)`` from a fixed
+        seed shared by every row: a row's value is an unbiased estimate that does
+        not depend on the other rows or their order, and repeated calls give
+        identical values.
 
         Parameters
         ----------
@@ -156,9 +160,14 @@ class VariationalAutoencoder(BaseAutoencoder):
                 f"got values in [{X.min():.4g}, {X.max():.4g}]."
             )
         module = self.net_.module_
-        with torch_seed(0, self.net_.device):
-            elbo = self._apply(lambda x: -negative_elbo(module(x), x, self.likelihood_), X)
-        return elbo.astype(np.float64)
+        eps = torch.randn(module.n_components, generator=torch.Generator().manual_seed(0))
+
+        def elbo_of(x: torch.Tensor) -> torch.Tensor:
+            # summed over the features in float64: the same row gives the same value in any batch
+            outputs = tuple(t.double() for t in module(x, eps.to(x)))
+            return -negative_elbo(outputs, x.double(), self.likelihood_)
+
+        return self._apply(elbo_of, X).astype(np.float64)
 
     def score(self, X, y=None) -> float:
         """Mean ELBO per sample in nats (higher is better); see :meth:`score_samples`.

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from scipy.stats import norm
 from sklearn.utils.validation import check_is_fitted
 
+from .._warnings import user_stacklevel
 from ._images import _image_shape
 
 __all__ = ["plot_latent_manifold", "plot_latent_scatter"]
@@ -98,7 +102,10 @@ def plot_latent_scatter(Z, labels=None, *, cmap: str = "tab10", title: str | Non
         Class of each point, numbers or strings: one colour per class, named
         on a discrete colour bar.
     cmap : str, default="tab10"
-        Matplotlib colormap of the labels (unused without ``labels``).
+        Matplotlib colormap of the labels (unused without ``labels``). A
+        qualitative map with fewer colours than classes gives way to
+        ``"tab20"`` (up to 20 classes) or ``"turbo"``, with a warning unless it
+        is the default.
     title : str, optional
         Title of the axes; ``"Latent means of the data"`` if not given.
 
@@ -120,6 +127,13 @@ def plot_latent_scatter(Z, labels=None, *, cmap: str = "tab10", title: str | Non
     else:
         classes, codes = np.unique(np.asarray(labels), return_inverse=True)
         k = len(classes)
+        if isinstance(colormap, ListedColormap) and colormap.N < k:
+            # a qualitative map would repeat its colours: more colours, one per class
+            wider = "tab20" if k <= 20 else "turbo"
+            if cmap != "tab10":
+                warnings.warn(f"{k} classes but the colormap {cmap!r} has {colormap.N} colours; "
+                              f"using {wider!r}.", UserWarning, stacklevel=user_stacklevel())
+            colormap = plt.get_cmap(wider)
         colours = colormap.resampled(k) if colormap.N != k else colormap
         points = ax.scatter(Z[:, 0], Z[:, 1], c=codes, cmap=colours, vmin=-0.5,
                             vmax=k - 0.5, s=4)

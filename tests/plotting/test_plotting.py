@@ -204,3 +204,15 @@ def test_latent_scatter_bad_shape(shape):
 def test_latent_scatter_label_count_mismatch():
     with pytest.raises(ValueError, match="3 labels for 5 points"):
         plot_latent_scatter(np.zeros((5, 2)), [0, 1, 2])
+
+
+@pytest.mark.parametrize("k", [12, 25])
+def test_latent_scatter_gives_every_class_its_own_colour(k):
+    """tab10 has 10 colours: 12 (or 25) classes get a wider map, not repeated colours."""
+    Z = np.random.default_rng(0).normal(size=(5 * k, 2))
+    labels = np.repeat(np.arange(k), 5)
+    points = plot_latent_scatter(Z, labels).axes[0].collections[0]
+    colours = {tuple(np.round(c, 6)) for c in points.to_rgba(points.get_array())}
+    assert len(colours) == k
+    with pytest.warns(UserWarning, match=f"{k} classes but the colormap 'Set1' has 9 colours"):
+        plot_latent_scatter(Z, labels, cmap="Set1")

@@ -216,9 +216,9 @@ def save(estimator, path: str | os.PathLike[str]) -> None:
 
     Stored: the module's weights, the optimizer's state and PyTorch's generator
     state (so that :meth:`partial_fit` after :func:`load` continues training as
-    if it had not stopped), the hyperparameters, the fitted attributes and the
-    skorch history. The file is written atomically: a failure leaves an older
-    file at ``path`` as it was.
+    if it had not stopped), the hyperparameters, the fitted attributes, the
+    skorch history and the ``set_output`` container. The file is written
+    atomically: a failure leaves an older file at ``path`` as it was.
 
     Hyperparameters that are code cannot be stored: ``callbacks`` are saved as
     None, a ``random_state`` that is a ``RandomState`` instance as None, and an
@@ -279,6 +279,8 @@ def save(estimator, path: str | os.PathLike[str]) -> None:
         "fitted": _fitted_to_json(estimator),
         "optimizers": optimizers,
         "history": _history_to_json(net),
+        # set_output(transform="pandas") and the like (not a parameter, not fitted)
+        "output": dict(getattr(estimator, "_sklearn_output_config", {})),
     }
     with atomic_path(path) as tmp:
         safetensors.torch.save_file(
@@ -349,16 +351,29 @@ def load(path: str | os.PathLike[str], device: str = "cpu"):
     ------
     ValueError
         If ``path`` is not a skdlies file, names an unknown class, has a newer
-        format than this skdlies reads, or holds weights that do not fit the
-        network its parameters describe.
+        format than this skdlies reads, a header missing an entry or holding
+        one of the wrong type, or weights that do not fit the network its
+        parameters describe.
     """
+    path = Path(path).expanduser()
+    metadata, tensors = _read(path)
+    try:
+        return _rebuild(path, metadata, tensors, device)
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:  # a header cut or edited
+        what = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+        raise ValueError(
+            f"{path}: the header does not describe a fitted skdlies estimator (was the file "
+            f"edited?): {what}"
+        ) from None
+
+
+def _rebuild(path: Path, metadata: dict, tensors: dict, device: str):
+    """The estimator that ``metadata`` and ``tensors`` describe (see :func:`load`)."""
     import torch
     from skorch.history import History
 
     from ._base import torch_seed
 
-    path = Path(path).expanduser()
-    metadata, tensors = _read(path)
     cls = _estimator_class(metadata["class"])
     params = {name: _decode(value) for name, value in metadata["params"].items()}
     unknown = set(params) - set(cls().get_params(deep=False))
@@ -411,4 +426,7 @@ def load(path: str | os.PathLike[str], device: str = "cpu"):
     if metadata.get("history") is not None:
         net.history = History(metadata["history"])
     estimator.net_ = net
+    for method, container in metadata.get("output", {}).items():
+        if method == "transform" and hasattr(estimator, "set_output"):
+            estimator.set_output(transform=container)
     return estimator

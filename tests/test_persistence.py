@@ -350,3 +350,33 @@ def test_fitted_grid_search_round_trips(data, tmp_path):
     skdlies.save(search.best_estimator_, tmp_path / "best.st")  # the best network, without pickle
     loaded = skdlies.load(tmp_path / "best.st")
     assert np.array_equal(loaded.predict_proba(Xc), search.predict_proba(Xc))
+
+
+def test_set_output_survives(data, tmp_path):
+    X = data[0]
+    ae = DenseAutoencoder((8,), 2, max_epochs=1, random_state=0).fit(X)
+    ae.set_output(transform="pandas")
+    skdlies.save(ae, tmp_path / "ae.st")
+    loaded = skdlies.load(tmp_path / "ae.st")
+    pd.testing.assert_frame_equal(loaded.transform(X), ae.transform(X))
+
+
+def _drop(key):
+    return lambda metadata: metadata.pop(key)
+
+
+def _drop_fitted(key):
+    return lambda metadata: metadata["fitted"].pop(key)
+
+
+@pytest.mark.parametrize("edit", [
+    _drop("class"), _drop("fitted"), _drop("params"), _drop_fitted("n_features_in_"),
+    lambda metadata: metadata.update(history=0), lambda metadata: metadata.update(fitted=[]),
+], ids=["no-class", "no-fitted", "no-params", "no-n_features_in_", "history-0", "fitted-list"])
+def test_an_edited_header_is_a_clear_error(edit, data, tmp_path):
+    ae = DenseAutoencoder((8,), 2, max_epochs=1, random_state=0).fit(data[0])
+    path = tmp_path / "ae.st"
+    skdlies.save(ae, path)
+    _rewrite(path, edit_metadata=edit)
+    with pytest.raises(ValueError, match=r"ae\.st: .*(edited|not a skdlies|unknown)"):
+        skdlies.load(path)

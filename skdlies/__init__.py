@@ -25,6 +25,8 @@ Warnings
 --------
 TrainingInterruptedWarning
     Training stopped by Ctrl-C in the middle of an epoch (the last finished epoch is kept).
+TrainingDivergedWarning
+    The training loss became NaN or infinite.
 """
 
 __version__ = "0.1.0"
@@ -32,13 +34,13 @@ __version__ = "0.1.0"
 # light: _persistence imports torch and safetensors on first call only
 from ._persistence import load, save
 
-__all__ = ["TrainingInterruptedWarning", "__version__", "load", "save"]
+__all__ = ["TrainingDivergedWarning", "TrainingInterruptedWarning", "__version__", "load", "save"]
 
 
 def __getattr__(name: str):
     # imported on first use: ``import skdlies`` (the command line) stays free of torch
-    if name == "TrainingInterruptedWarning":
-        from ._base import TrainingInterruptedWarning
+    if name in ("TrainingDivergedWarning", "TrainingInterruptedWarning"):
+        from . import _base
 
-        return TrainingInterruptedWarning
+        return getattr(_base, name)
     raise AttributeError(f"module 'skdlies' has no attribute {name!r}")

@@ -116,6 +116,23 @@ def check_layer_sizes(sizes, name: str = "hidden_layer_sizes", *,
     return tuple(int(s) for s in sizes)
 
 
+class TrainingDivergedWarning(UserWarning):
+    """The training loss became NaN or infinite: the weights are unusable."""
+
+
+def _warn_if_diverged(estimator, net) -> None:
+    """Warn when the last epoch's training loss is not finite (as scikit-learn's MLP fails)."""
+    losses = [epoch.get("train_loss") for epoch in net.history[-1:]]
+    if losses and losses[0] is not None and not np.isfinite(losses[0]):
+        warnings.warn(
+            f"{type(estimator).__name__} training diverged: the training loss of epoch "
+            f"{len(net.history)} is {losses[0]}, so its outputs are not usable. Scale the "
+            "inputs (e.g. pixels to [0, 1], StandardScaler) or lower lr.",
+            TrainingDivergedWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+
 class BaseNeuralEstimator(BaseEstimator):
     """Base class of the skdlies network estimators.
 
@@ -365,6 +382,7 @@ class BaseNeuralEstimator(BaseEstimator):
                 stacklevel=user_stacklevel(),
             )
         self._torch_rng_state_ = state.rng
+        _warn_if_diverged(self, net)
 
     def _unfit(self) -> None:
         """Remove every fitted attribute (those ending in ``_``)."""

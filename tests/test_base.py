@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -108,3 +110,15 @@ def test_arrays_with_negative_strides_are_read(name, digits):
         lambda est, Z: est.transform(Z))
     flipped = np.flip(X, 1)
     np.testing.assert_array_equal(out(a, flipped), out(b, np.ascontiguousarray(flipped)))
+
+
+def test_a_diverged_training_warns(digits):
+    import skdlies
+    from skdlies.autoencoders import DenseAutoencoder
+
+    X = digits[0][:200] * 1e4  # far from [0, 1]: SGD at lr 1 blows up
+    with pytest.warns(skdlies.TrainingDivergedWarning, match=r"training diverged: .* is (nan|inf)"):
+        DenseAutoencoder(max_epochs=2, optimizer="sgd", lr=1.0, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", skdlies.TrainingDivergedWarning)
+        DenseAutoencoder(max_epochs=2, random_state=0).fit(digits[0][:200])

@@ -264,6 +264,16 @@ class BaseNeuralEstimator(BaseEstimator):
 
     def _net_callbacks(self) -> list:
         """The net's callbacks: the epoch snapshot, then copies of ``callbacks``."""
+        if self.validation_fraction is None:
+            for item in self.callbacks or []:
+                callback = item[1] if isinstance(item, tuple) else item
+                monitor = getattr(callback, "monitor", None)
+                if isinstance(monitor, str) and monitor.startswith("valid_"):
+                    raise ValueError(
+                        f"{type(callback).__name__} monitors {monitor!r}, but there is no "
+                        "validation set: set validation_fraction (e.g. 0.1) or monitor "
+                        "'train_loss'."
+                    )
         # the snapshot comes first so that it records an epoch before EarlyStopping ends the run
         return [(SNAPSHOT_CALLBACK, EpochSnapshot()), *(copy.deepcopy(self.callbacks) or [])]
 

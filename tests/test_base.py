@@ -122,3 +122,16 @@ def test_a_diverged_training_warns(digits):
     with warnings.catch_warnings():
         warnings.simplefilter("error", skdlies.TrainingDivergedWarning)
         DenseAutoencoder(max_epochs=2, random_state=0).fit(digits[0][:200])
+
+
+def test_callbacks_watching_validation_need_a_validation_set(digits):
+    from skorch.callbacks import Checkpoint, EarlyStopping
+
+    from skdlies.autoencoders import DenseAutoencoder
+
+    X = digits[0][:100]
+    for callback in (EarlyStopping(), ("best", Checkpoint(dirname="unused"))):
+        with pytest.raises(ValueError, match=r"monitors 'valid_loss\w*', but there is no "):
+            DenseAutoencoder(max_epochs=2, callbacks=[callback]).fit(X)
+    DenseAutoencoder(max_epochs=2, callbacks=[EarlyStopping(monitor="train_loss")]).fit(X)
+    DenseAutoencoder(max_epochs=2, validation_fraction=0.2, callbacks=[EarlyStopping()]).fit(X)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._base import BaseNeuralEstimator, check_layer_sizes
 from .._nn import ACTIVATIONS
+from .._warnings import user_stacklevel
 from ._base import BaseAutoencoder, in_unit_interval
 from ._modules import VAE, VAELoss, negative_elbo
 
@@ -111,6 +113,16 @@ class VariationalAutoencoder(BaseAutoencoder):
         likelihood = self.likelihood
         if likelihood == "auto":
             likelihood = "bernoulli" if unit else "gaussian"
+            if not unit and X.size and X.min() >= 0 and np.array_equal(X, np.round(X)):
+                warnings.warn(
+                    f"X holds whole numbers from {X.min():g} to {X.max():g}: raw pixel values? "
+                    "likelihood='auto' chose a unit-variance Gaussian, which fits such images "
+                    "poorly (blank samples, codes far from the prior). Scale them to [0, 1] "
+                    "(e.g. X / 255) for the Bernoulli likelihood, or pass "
+                    "likelihood='gaussian' to keep this one.",
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
+                )
         elif likelihood == "bernoulli" and not unit:
             raise ValueError(
                 "likelihood='bernoulli' needs training data in [0, 1]; X has values in "

@@ -114,3 +114,19 @@ def test_a_rows_elbo_does_not_depend_on_the_other_rows(digits):
     np.testing.assert_allclose(vae.score_samples(X[::-1]), every[::-1], rtol=1e-6)
     np.testing.assert_allclose(vae.score_samples(X[100:130]), every[100:130], rtol=1e-6)
     assert np.array_equal(vae.score_samples(X), every)  # repeatable
+
+
+def test_raw_pixel_counts_get_a_warning(digits):
+    X = np.round(digits[0][:100] * 255)  # 0..255, as mnist.npz ships them
+    with pytest.warns(UserWarning, match="whole numbers from 0 to 255: raw pixel values"):
+        vae = VariationalAutoencoder(n_components=2, hidden_layer_sizes=(8,), max_epochs=1,
+                                     random_state=0).fit(X)
+    assert vae.likelihood_ == "gaussian"
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        VariationalAutoencoder(n_components=2, hidden_layer_sizes=(8,), max_epochs=1,
+                               likelihood="gaussian", random_state=0).fit(X)  # chosen: silent
+        VariationalAutoencoder(n_components=2, hidden_layer_sizes=(8,), max_epochs=1,
+                               random_state=0).fit(X / 255)

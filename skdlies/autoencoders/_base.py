@@ -51,7 +51,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             if not unit:
                 raise ValueError(
                     "loss='bce' needs training data in [0, 1]; X has values in "
-                    f"[{X.min():.4g}, {X.max():.4g}]. Scale X (e.g. MinMaxScaler) "
+                    f"[{X.min():.4g}, {X.max():.4g}]. Scale X (e.g. MinMaxScaler(clip=True)) "
                     "or use loss='mse'."
                 )
         self.output_activation_, self.loss_ = activation, loss

@@ -382,6 +382,10 @@ def _rebuild(path: Path, metadata: dict, tensors: dict, device: str):
             f"{path}: {cls.__name__} of this skdlies has no parameters {sorted(unknown)}."
         )
     estimator = cls(**params)
+    try:
+        estimator._validate_params()  # an edited value (max_epochs="abc") is refused here
+    except ValueError as exc:
+        raise ValueError(f"{path}: {' '.join(str(exc).split())}") from None
     estimator.device = device
     if torch.device(device).type != "cuda" and getattr(estimator, "cuda_graph", False):
         estimator.cuda_graph = False  # CUDA graphs need a CUDA device

@@ -372,11 +372,13 @@ def _drop_fitted(key):
 @pytest.mark.parametrize("edit", [
     _drop("class"), _drop("fitted"), _drop("params"), _drop_fitted("n_features_in_"),
     lambda metadata: metadata.update(history=0), lambda metadata: metadata.update(fitted=[]),
-], ids=["no-class", "no-fitted", "no-params", "no-n_features_in_", "history-0", "fitted-list"])
+    lambda metadata: metadata["params"].update(max_epochs="abc"),
+], ids=["no-class", "no-fitted", "no-params", "no-n_features_in_", "history-0", "fitted-list",
+        "bad-param"])
 def test_an_edited_header_is_a_clear_error(edit, data, tmp_path):
     ae = DenseAutoencoder((8,), 2, max_epochs=1, random_state=0).fit(data[0])
     path = tmp_path / "ae.st"
     skdlies.save(ae, path)
     _rewrite(path, edit_metadata=edit)
-    with pytest.raises(ValueError, match=r"ae\.st: .*(edited|not a skdlies|unknown)"):
+    with pytest.raises(ValueError, match=r"ae\.st: .*(edited|not a skdlies|unknown|max_epochs)"):
         skdlies.load(path)

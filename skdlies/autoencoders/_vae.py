@@ -7,6 +7,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from scipy.special import ndtri
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -18,6 +19,33 @@ from ._base import BaseAutoencoder, in_unit_interval
 from ._modules import VAE, VAELoss, negative_elbo
 
 __all__ = ["VariationalAutoencoder"]
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a bijection of uint64 that scatters nearby inputs."""
+    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def row_noise(X: np.ndarray, k: int) -> np.ndarray:
+    """``(n, k)`` standard normal draws (float32), each row's a fixed function of its values.
+
+    The row's float32 bits are hashed (splitmix64) into a seed; ``k`` uniforms are
+    hashed from it and mapped through the normal quantile function.
+    """
+    bits = np.ascontiguousarray(X, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    seed = np.full(len(bits), _GOLDEN, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in bits.T:
+            seed = _mix(seed ^ column) + _GOLDEN
+        uniforms = [
+            ((_mix(seed + np.uint64(j + 1) * _GOLDEN) >> np.uint64(11)) + 0.5) * 2.0**-53
+            for j in range(k)
+        ]
+    return ndtri(np.stack(uniforms, axis=1)).astype(np.float32).reshape(len(bits), k)
 
 
 class VariationalAutoencoder(BaseAutoencoder):
@@ -148,11 +176,12 @@ class VariationalAutoencoder(BaseAutoencoder):
     def score_samples(self, X) -> np.ndarray:
         """ELBO of each sample in nats (a lower bound of ``log p(x)``).
 
-        The expectation over the posterior is estimated with one sample of z per
-        row, ``z = mean + sd * eps``, with one draw of ``eps ~ N(0, I)`` from a fixed
-        seed shared by every row: a row's value is an unbiased estimate that does
-        not depend on the other rows or their order, and repeated calls give
-        identical values.
+        The expectation over the posterior is estimated with one sample
+        ``z = mean + sd * eps`` per row, whose standard normal ``eps`` is drawn
+        from a seed made of the row's own values: a row's value is an unbiased
+        estimate that does not depend on the other rows or their order, repeated
+        calls give identical values, and the draws of different rows are
+        independent, so that :meth:`score` averages their noise out.
 
         Parameters
         ----------
@@ -172,14 +201,18 @@ class VariationalAutoencoder(BaseAutoencoder):
                 f"got values in [{X.min():.4g}, {X.max():.4g}]."
             )
         module = self.net_.module_
-        eps = torch.randn(module.n_components, generator=torch.Generator().manual_seed(0))
+        width = X.shape[1]
+        # each row's noise is a fixed function of its values: rows are independent of each
+        # other (the mean over rows averages the noise out) and of the batch they come in
+        with_noise = np.hstack([X, row_noise(X, module.n_components)])
 
-        def elbo_of(x: torch.Tensor) -> torch.Tensor:
+        def elbo_of(batch: torch.Tensor) -> torch.Tensor:
+            x, eps = batch[:, :width], batch[:, width:]
             # summed over the features in float64: the same row gives the same value in any batch
-            outputs = tuple(t.double() for t in module(x, eps.to(x)))
+            outputs = tuple(t.double() for t in module(x, eps))
             return -negative_elbo(outputs, x.double(), self.likelihood_)
 
-        return self._apply(elbo_of, X).astype(np.float64)
+        return self._apply(elbo_of, with_noise).astype(np.float64)
 
     def score(self, X, y=None) -> float:
         """Mean ELBO per sample in nats (higher is better); see :meth:`score_samples`.

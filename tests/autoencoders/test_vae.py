@@ -130,3 +130,24 @@ def test_raw_pixel_counts_get_a_warning(digits):
                                likelihood="gaussian", random_state=0).fit(X)  # chosen: silent
         VariationalAutoencoder(n_components=2, hidden_layer_sizes=(8,), max_epochs=1,
                                random_state=0).fit(X / 255)
+
+
+def test_score_samples_draws_each_rows_noise_from_the_row(digits):
+    """Each row's noise is a fixed function of the row: rows get independent draws (the mean
+    over the rows averages them out) yet a row's value never depends on the other rows."""
+    from skdlies.autoencoders._modules import negative_elbo
+    from skdlies.autoencoders._vae import row_noise
+
+    X = digits[0][:1000]
+    vae = VariationalAutoencoder(n_components=4, hidden_layer_sizes=(16,), max_epochs=2,
+                                 random_state=0).fit(X)
+    noise = row_noise(X, 4)
+    assert noise.shape == (1000, 4) and noise.dtype == np.float32
+    assert len(np.unique(noise, axis=0)) == len(np.unique(X, axis=0))  # not one shared draw
+    assert abs(noise.mean()) < 0.1 and abs(noise.std() - 1) < 0.05
+    assert abs(np.corrcoef(noise[:-1].ravel(), noise[1:].ravel())[0, 1]) < 0.1
+    T = torch.tensor(X)
+    with torch.no_grad():
+        outputs = tuple(t.double() for t in vae.net_.module_(T, torch.tensor(noise)))
+        by_hand = -negative_elbo(outputs, T.double(), "bernoulli").numpy()
+    np.testing.assert_allclose(vae.score_samples(X), by_hand, rtol=1e-6)

@@ -27,6 +27,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import EpochScoring, LRScheduler
 
 from ._skorch import (
     EpochSnapshot,
@@ -114,6 +115,33 @@ def check_layer_sizes(sizes, name: str = "hidden_layer_sizes", *,
     if len(sizes) < min_length:
         raise ValueError(f"{name} must hold at least {min_length} value(s), got {sizes!r}.")
     return tuple(int(s) for s in sizes)
+
+
+def _check_no_validation_monitor(callbacks) -> None:
+    """A ValueError if a callback watches a validation score the net will not record.
+
+    Watching: ``monitor`` (EarlyStopping, Checkpoint, ...) naming a ``valid_*`` score
+    that no earlier ``EpochScoring`` records; for an ``LRScheduler``, only with
+    ``ReduceLROnPlateau`` (the only policy that reads it).
+    """
+    from torch.optim.lr_scheduler import ReduceLROnPlateau
+
+    recorded = set()
+    for item in callbacks or []:
+        callback = item[1] if isinstance(item, tuple) else item
+        if isinstance(callback, EpochScoring) and isinstance(callback.name, str):
+            recorded |= {callback.name, callback.name + "_best"}
+        if isinstance(callback, LRScheduler) and callback.policy not in (
+            "ReduceLROnPlateau", ReduceLROnPlateau
+        ):
+            continue
+        monitor = getattr(callback, "monitor", None)
+        if isinstance(monitor, str) and monitor.startswith("valid_") and monitor not in recorded:
+            raise ValueError(
+                f"{type(callback).__name__} monitors {monitor!r}, but there is no validation "
+                "set: set validation_fraction (e.g. 0.1; for a fitted estimator, at the next "
+                "fit) or monitor 'train_loss'."
+            )
 
 
 class TrainingDivergedWarning(UserWarning):
@@ -252,7 +280,7 @@ class BaseNeuralEstimator(BaseEstimator):
                 None if self.validation_fraction is None
                 else ValidationSplit(self.validation_fraction, seed)
             ),
-            callbacks=self._net_callbacks(),
+            callbacks=self._net_callbacks(self.validation_fraction is not None),
             device=self.device,
             cuda_graph=self.cuda_graph,
             verbose=self.verbose,
@@ -262,18 +290,14 @@ class BaseNeuralEstimator(BaseEstimator):
         net._graph_mode()  # a bad cuda_graph / device pair fails here, before any state is set
         return net
 
-    def _net_callbacks(self) -> list:
-        """The net's callbacks: the epoch snapshot, then copies of ``callbacks``."""
-        if self.validation_fraction is None:
-            for item in self.callbacks or []:
-                callback = item[1] if isinstance(item, tuple) else item
-                monitor = getattr(callback, "monitor", None)
-                if isinstance(monitor, str) and monitor.startswith("valid_"):
-                    raise ValueError(
-                        f"{type(callback).__name__} monitors {monitor!r}, but there is no "
-                        "validation set: set validation_fraction (e.g. 0.1) or monitor "
-                        "'train_loss'."
-                    )
+    def _net_callbacks(self, validation: bool) -> list:
+        """The net's callbacks: the epoch snapshot, then copies of ``callbacks``.
+
+        ``validation``: whether the net has a validation split, without which a
+        callback that watches a validation score is refused.
+        """
+        if not validation:
+            _check_no_validation_monitor(self.callbacks)
         # the snapshot comes first so that it records an epoch before EarlyStopping ends the run
         return [(SNAPSHOT_CALLBACK, EpochSnapshot()), *(copy.deepcopy(self.callbacks) or [])]
 
@@ -290,7 +314,7 @@ class BaseNeuralEstimator(BaseEstimator):
             return
         current = self.get_params(deep=False)
         if current["callbacks"] is not built["callbacks"]:
-            self.net_.callbacks = self._net_callbacks()
+            self.net_.callbacks = self._net_callbacks(self.net_.train_split is not None)
             self.net_.initialize_callbacks()
             built["callbacks"] = current["callbacks"]
         changed = [name for name, value in current.items()  # max_epochs: partial_fit runs one

@@ -135,3 +135,30 @@ def test_callbacks_watching_validation_need_a_validation_set(digits):
             DenseAutoencoder(max_epochs=2, callbacks=[callback]).fit(X)
     DenseAutoencoder(max_epochs=2, callbacks=[EarlyStopping(monitor="train_loss")]).fit(X)
     DenseAutoencoder(max_epochs=2, validation_fraction=0.2, callbacks=[EarlyStopping()]).fit(X)
+
+
+def test_validation_monitors_follow_the_net_and_the_recorded_scores(digits):
+    from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler
+
+    from skdlies.autoencoders import DenseAutoencoder
+
+    X = digits[0][:100]
+    # a scheduler reads its monitor only with ReduceLROnPlateau; a score recorded from the
+    # training data under a valid_ name may be watched
+    DenseAutoencoder(max_epochs=2, callbacks=[
+        LRScheduler(policy="StepLR", step_size=1, monitor="valid_loss"),
+        EpochScoring(lambda est, X, y=None: 0.0, name="valid_proxy", on_train=True),
+        EarlyStopping(monitor="valid_proxy"),
+    ]).fit(X)
+    with pytest.raises(ValueError, match="LRScheduler monitors 'valid_loss'"):
+        DenseAutoencoder(max_epochs=2, callbacks=[
+            LRScheduler(policy="ReduceLROnPlateau", monitor="valid_loss")]).fit(X)
+    # a continued run has the split it was built with, whatever validation_fraction says now
+    fitted = DenseAutoencoder(max_epochs=1, validation_fraction=0.2).fit(X)
+    fitted.set_params(validation_fraction=None, callbacks=[EarlyStopping()])
+    with pytest.warns(UserWarning, match="validation_fraction"):
+        fitted.partial_fit(X)
+    unsplit = DenseAutoencoder(max_epochs=1).fit(X)
+    unsplit.set_params(validation_fraction=0.2, callbacks=[EarlyStopping()])
+    with pytest.raises(ValueError, match="for a fitted estimator, at the next fit"):
+        unsplit.partial_fit(X)

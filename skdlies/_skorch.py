@@ -28,6 +28,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochScoring, LRScheduler
 from skorch.dataset import get_len
 from skorch.history import History
+from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from ._graph import GraphedTrainStep, graph_blocker, make_capturable
 from ._warnings import user_stacklevel
@@ -277,17 +278,27 @@ class FastNet(NeuralNet):
         kept = [(cb, cb.lr_scheduler_) for cb in schedulers
                 if getattr(cb, "lr_scheduler_", None) is not None]
         optimizers = [getattr(self, name + "_") for name in self._optimizers]
-        rates = [[group["lr"] for group in opt.param_groups] for opt in optimizers]
+        # the rate and whatever else a schedule moves (momentum, Adam's betas)
+        settings = [[{k: v for k, v in group.items() if k != "params"}
+                     for group in opt.param_groups] for opt in optimizers]
         for opt in optimizers:  # PyTorch resumes a schedule (last_epoch >= 0) from initial_lr
             for group in opt.param_groups:
                 group.setdefault("initial_lr", group["lr"])
         super().notify(method_name, **cb_kwargs)
         for cb, scheduler in kept:
             cb.lr_scheduler_ = scheduler
-        # building took one scheduled step from the current rate: the rate carries on instead
-        for opt, lrs in zip(optimizers, rates, strict=True):
-            for group, lr in zip(opt.param_groups, lrs, strict=True):
-                group["lr"] = lr
+        # building took one scheduled step from the current settings: they carry on instead
+        for opt, saved in zip(optimizers, settings, strict=True):
+            for group, values in zip(opt.param_groups, saved, strict=True):
+                group.update(values)
+        old = {id(cb) for cb, _ in kept}
+        for cb in schedulers:
+            scheduler = cb.lr_scheduler_
+            if id(cb) in old or scheduler is None or isinstance(scheduler, ReduceLROnPlateau):
+                continue
+            if cb.step_every == "batch":  # skorch counted the epochs; a batch schedule counts steps
+                scheduler.last_epoch = cb.batch_idx_
+            scheduler._last_lr = [group["lr"] for group in scheduler.optimizer.param_groups]
         return None
 
     def fit_loop(self, X, y=None, epochs=None, **kwargs):

@@ -101,14 +101,20 @@ def test_partial_fit_keeps_the_learning_rate_schedule(policy, data):
     _assert_same_weights(stepped, fitted)
 
 
-@pytest.mark.parametrize("policy", [{"policy": "StepLR", "step_size": 2, "gamma": 0.5},
-                                    {"policy": "CosineAnnealingLR", "T_max": 5}],
-                         ids=["step", "cosine"])
+@pytest.mark.parametrize("policy", [
+    {"policy": "StepLR", "step_size": 2, "gamma": 0.5},
+    {"policy": "CosineAnnealingLR", "T_max": 5},
+    {"policy": "StepLR", "step_size": 5, "gamma": 0.5, "step_every": "batch"},
+    {"policy": "CyclicLR", "base_lr": 0.1, "max_lr": 1.0, "step_size_up": 3,
+     "step_every": "batch"},  # cycles the momentum too
+], ids=["step", "cosine", "step-per-batch", "cyclic-with-momentum"])
 def test_a_schedule_given_again_after_load_goes_on(policy, data, tmp_path):
     """skdlies.save keeps no callbacks: the schedule given again to the loaded model continues
-    as in one fit (it crashed: the fresh callback's empty scheduler replaced skorch's)."""
+    as in one fit (it crashed: the fresh callback's empty scheduler replaced skorch's; a batch
+    schedule restarted at the epoch count; a cycled momentum ran one step ahead)."""
     X = data[0]
     proto = DenseAutoencoder((8,), 2, max_epochs=2, lr=1.0, optimizer="sgd",
+                             optimizer_params={"momentum": 0.5},
                              callbacks=[LRScheduler(**policy)], **SMALL)
     whole = clone(proto).set_params(max_epochs=4).fit(X)
     est = clone(proto).fit(X)

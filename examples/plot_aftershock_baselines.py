@@ -63,7 +63,8 @@ if bool(args.train) != bool(args.test):
 # labels, so they must stay on one side of a split).
 if args.train:
     train, train_groups = load_devries(args.train)
-    test, test_groups = load_devries(args.test)
+    test, test_models = load_devries(args.test)
+    test_groups = test_models
     if train_groups is not None:  # the authors' files hold no groups
         train_groups = earthquake_groups(train_groups)
     if test_groups is not None:
@@ -73,6 +74,7 @@ else:
     is_test = toy.groups >= 4
     train, test = toy.frame[~is_test], toy.frame[is_test].reset_index(drop=True)
     train_groups, test_groups = toy.groups[~is_test], toy.groups[is_test]
+    test_models = test_groups  # one "slip model" per toy event
 y_train, y_test = train.pop(DEVRIES_LABEL), test.pop(DEVRIES_LABEL)
 print(f"{len(train)} training cells ({y_train.mean():.1%} with aftershocks), {len(test)} test")
 
@@ -133,9 +135,9 @@ for ax, name in zip(axes, ["AftershockNet", "max shear", "one neuron: sum|stress
 fig.tight_layout()
 
 # %%
-# The network's probability on one depth slice of one test earthquake,
+# The network's probability on one depth slice of one test slip model,
 # aftershock cells marked (DeVries et al. Fig. 1 style).
-first = test_groups == test_groups[0] if test_groups is not None else np.ones(len(test), bool)
+first = test_models == test_models[0] if test_models is not None else np.ones(len(test), bool)
 event = test[first]
 map_fig = plot_score_map(event["x"], event["y"], network.predict_proba(event)[:, 1],
                          y_test[first], z=event["z"], score_name="P(aftershocks)")

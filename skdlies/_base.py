@@ -149,13 +149,19 @@ class TrainingDivergedWarning(UserWarning):
 
 
 def _warn_if_diverged(estimator, net) -> None:
-    """Warn when the last epoch's training loss is not finite (as scikit-learn's MLP fails)."""
-    losses = [epoch.get("train_loss") for epoch in net.history[-1:]]
-    if losses and losses[0] is not None and not np.isfinite(losses[0]):
+    """Warn when training left non-finite weights (as scikit-learn's MLP fails).
+
+    The weights, not the last loss: EarlyStopping(load_best=True) may have restored
+    finite ones after the loss blew up.
+    """
+    with torch.no_grad():
+        finite = all(bool(torch.isfinite(p).all()) for p in net.module_.parameters())
+    if not finite:
+        loss = net.history[-1].get("train_loss") if len(net.history) else None
         warnings.warn(
-            f"{type(estimator).__name__} training diverged: the training loss of epoch "
-            f"{len(net.history)} is {losses[0]}, so its outputs are not usable. Scale the "
-            "inputs (e.g. pixels to [0, 1], StandardScaler) or lower lr.",
+            f"{type(estimator).__name__} training diverged: its weights are not finite (last "
+            f"training loss {loss}), so its outputs are not usable. Scale the inputs (e.g. "
+            "pixels to [0, 1], StandardScaler) or lower lr.",
             TrainingDivergedWarning,
             stacklevel=user_stacklevel(),
         )

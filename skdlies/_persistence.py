@@ -355,6 +355,9 @@ def load(path: str | os.PathLike[str], device: str = "cpu"):
         one of the wrong type, or weights that do not fit the network its
         parameters describe.
     """
+    import torch
+
+    torch.device(device)  # a bad device is the caller's error, not the file's
     path = Path(path).expanduser()
     metadata, tensors = _read(path)
     try:
@@ -364,7 +367,7 @@ def load(path: str | os.PathLike[str], device: str = "cpu"):
         raise ValueError(
             f"{path}: the header does not describe a fitted skdlies estimator (was the file "
             f"edited?): {what}"
-        ) from None
+        ) from exc
 
 
 def _rebuild(path: Path, metadata: dict, tensors: dict, device: str):

@@ -117,7 +117,7 @@ def test_a_diverged_training_warns(digits):
     from skdlies.autoencoders import DenseAutoencoder
 
     X = digits[0][:200] * 1e4  # far from [0, 1]: SGD at lr 1 blows up
-    with pytest.warns(skdlies.TrainingDivergedWarning, match=r"training diverged: .* is (nan|inf)"):
+    with pytest.warns(skdlies.TrainingDivergedWarning, match="diverged: its weights are not"):
         DenseAutoencoder(max_epochs=2, optimizer="sgd", lr=1.0, random_state=0).fit(X)
     with warnings.catch_warnings():
         warnings.simplefilter("error", skdlies.TrainingDivergedWarning)

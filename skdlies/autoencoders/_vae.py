@@ -141,12 +141,13 @@ class VariationalAutoencoder(BaseAutoencoder):
         likelihood = self.likelihood
         if likelihood == "auto":
             likelihood = "bernoulli" if unit else "gaussian"
-            if not unit and X.size and X.min() >= 0 and np.array_equal(X, np.round(X)):
+            if (not unit and X.size and X.min() >= 0 and X.max() in (255, 65535)
+                    and np.array_equal(X, np.round(X))):
                 warnings.warn(
-                    f"X holds whole numbers from {X.min():g} to {X.max():g}: raw pixel values? "
-                    "likelihood='auto' chose a unit-variance Gaussian, which fits such images "
-                    "poorly (blank samples, codes far from the prior). Scale them to [0, 1] "
-                    "(e.g. X / 255) for the Bernoulli likelihood, or pass "
+                    f"X holds whole numbers from {X.min():g} to {X.max():g}: raw 8- or 16-bit "
+                    "pixel values? likelihood='auto' chose a unit-variance Gaussian, which fits "
+                    "such images poorly (blank samples, codes far from the prior). Scale them "
+                    "to [0, 1] (e.g. X / 255) for the Bernoulli likelihood, or pass "
                     "likelihood='gaussian' to keep this one.",
                     UserWarning,
                     stacklevel=user_stacklevel(),

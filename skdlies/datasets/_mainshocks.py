@@ -150,14 +150,16 @@ def earthquake_groups(tags: Iterable[str]) -> np.ndarray:
     array(['1992-06-28T11:57:34_comcat', '1992-06-28T11:57:34_comcat',
            's1989LOMAPR01'], dtype=object)
     """
-    tags = pd.Series(list(tags), dtype=object)
+    tags = np.asarray(list(tags), dtype=object)
+    codes, unique = pd.factorize(tags)  # missing values (None, NaN) get -1 and stay as they are
     known = _read_table().set_index("tag")["earthquake_id"].dropna()
-    unique = pd.unique(tags)
-    lookup = {}
-    for tag in unique:
+    mapped = np.empty(len(unique), dtype=object)
+    for i, tag in enumerate(unique):
         if tag in known.index:
-            lookup[tag] = known[tag]
+            mapped[i] = known[tag]
         else:
             match = _SRCMOD_TAG.match(str(tag))
-            lookup[tag] = match.group(1) if match else tag
-    return tags.map(lookup).to_numpy(dtype=object)
+            mapped[i] = match.group(1) if match else tag
+    out = tags.copy()
+    out[codes >= 0] = mapped[codes[codes >= 0]]
+    return out

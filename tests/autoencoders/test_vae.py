@@ -118,14 +118,14 @@ def test_a_rows_elbo_does_not_depend_on_the_other_rows(digits):
 
 def test_raw_pixel_counts_get_a_warning(digits):
     X = np.round(digits[0][:100] * 255)  # 0..255, as mnist.npz ships them
-    with pytest.warns(UserWarning, match="whole numbers from 0 to 255: raw pixel values"):
+    with pytest.warns(UserWarning, match="from 0 to 255: raw 8- or 16-bit pixel values"):
         vae = VariationalAutoencoder(n_components=2, hidden_layer_sizes=(8,), max_epochs=1,
                                      random_state=0).fit(X)
     assert vae.likelihood_ == "gaussian"
     import warnings
 
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", UserWarning)
         VariationalAutoencoder(n_components=2, hidden_layer_sizes=(8,), max_epochs=1,
                                likelihood="gaussian", random_state=0).fit(X)  # chosen: silent
         VariationalAutoencoder(n_components=2, hidden_layer_sizes=(8,), max_epochs=1,
@@ -151,3 +151,13 @@ def test_score_samples_draws_each_rows_noise_from_the_row(digits):
         outputs = tuple(t.double() for t in vae.net_.module_(T, torch.tensor(noise)))
         by_hand = -negative_elbo(outputs, T.double(), "bernoulli").numpy()
     np.testing.assert_allclose(vae.score_samples(X), by_hand, rtol=1e-6)
+
+
+def test_count_data_get_no_pixel_warning():
+    import warnings
+
+    X = np.random.default_rng(0).poisson(3, size=(100, 6)).astype(float)  # counts 0..~10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        VariationalAutoencoder(n_components=2, hidden_layer_sizes=(8,), max_epochs=1,
+                               random_state=0).fit(X)

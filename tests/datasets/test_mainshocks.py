@@ -145,3 +145,13 @@ def test_earthquake_groups_join_the_slip_models_of_one_earthquake():
     mapped = earthquake_groups(table["tag"])
     matched = table["earthquake_id"].notna().to_numpy()
     assert (mapped[matched] == table.loc[matched, "earthquake_id"].to_numpy()).all()
+
+
+def test_earthquake_groups_keeps_missing_tags_as_they_are():
+    import numpy as np
+
+    from skdlies.datasets import earthquake_groups
+
+    out = earthquake_groups(["s1989LOMAPR01WALD", None, np.nan, "s1989LOMAPR01WALD"])
+    assert out[0] == out[3] == "s1989LOMAPR01" and out[1] is None and np.isnan(out[2])
+    assert earthquake_groups([]).shape == (0,)

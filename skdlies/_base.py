@@ -28,6 +28,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import EpochScoring, LRScheduler
+from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from ._skorch import (
     EpochSnapshot,
@@ -124,8 +125,6 @@ def _check_no_validation_monitor(callbacks) -> None:
     that no earlier ``EpochScoring`` records; for an ``LRScheduler``, only with
     ``ReduceLROnPlateau`` (the only policy that reads it).
     """
-    from torch.optim.lr_scheduler import ReduceLROnPlateau
-
     recorded = set()
     for item in callbacks or []:
         callback = item[1] if isinstance(item, tuple) else item

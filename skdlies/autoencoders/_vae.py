@@ -45,7 +45,7 @@ def row_noise(X: np.ndarray, k: int) -> np.ndarray:
             ((_mix(seed + np.uint64(j + 1) * _GOLDEN) >> np.uint64(11)) + 0.5) * 2.0**-53
             for j in range(k)
         ]
-    return ndtri(np.stack(uniforms, axis=1)).astype(np.float32).reshape(len(bits), k)
+    return ndtri(np.stack(uniforms, axis=1)).astype(np.float32)
 
 
 class VariationalAutoencoder(BaseAutoencoder):

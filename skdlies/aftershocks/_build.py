@@ -18,6 +18,7 @@ from ..datasets import SlipModel, load_devries, read_fsp, write_devries
 from ..stress import (
     DEVRIES_COLUMNS,
     DEVRIES_LABEL,
+    SingularPointsWarning,
     halfspace_stress,
     okada_stress_rake,
     patch_corners,
@@ -193,7 +194,8 @@ def build_event(
                        n_layers=n_layers, layer_km=cell_km)
     points = cells[["x", "y", "z"]].to_numpy()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # singular cells are dropped below and counted
+        # singular cells are dropped below and counted; other warnings (a failed backend) show
+        warnings.filterwarnings("ignore", category=SingularPointsWarning)
         stress = engine(points, p)
     frame = pd.concat([cells, pd.DataFrame(stress, columns=list(DEVRIES_COLUMNS))], axis=1)
     if events is None:

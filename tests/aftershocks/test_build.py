@@ -17,7 +17,7 @@ from skdlies.aftershocks._build import (
     receiver_plane,
 )
 from skdlies.datasets import SlipModel, load_devries
-from skdlies.stress import DEVRIES_COLUMNS, DEVRIES_LABEL
+from skdlies.stress import DEVRIES_COLUMNS, DEVRIES_LABEL, SingularPointsWarning
 
 pytest.importorskip("cutde")
 
@@ -91,6 +91,19 @@ def test_fsp_coordinates_that_disagree_with_lat_lon_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the consistent model is silent
         build_event(model(), catalog(), ORIGIN, radius_km=12, n_layers=1)
+
+
+def test_engine_warnings_other_than_singular_points_reach_the_caller():
+    def warning_engine(points, patches):
+        warnings.warn("torch backend failed; using numpy.", RuntimeWarning, stacklevel=2)
+        warnings.warn("3 points on a patch edge", SingularPointsWarning, stacklevel=2)
+        return okada_engine(points, patches)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        build_event(model(), catalog(), ORIGIN, radius_km=12, n_layers=1, engine=warning_engine)
+    categories = [w.category for w in caught]
+    assert RuntimeWarning in categories and SingularPointsWarning not in categories
 
 
 def test_build_dataset_resumes_and_joins(tmp_path, monkeypatch):

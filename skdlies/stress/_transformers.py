@@ -25,28 +25,14 @@ _COLUMNS_DOC = """columns : sequence of 6 str
         DataFrame columns holding ``xx, yy, zz, xy, xz, yz`` in Pa; ignored for arrays."""
 
 
-class _TensorChoice(BaseStressTransformer):
-    """A transformer with a ``tensor`` parameter choosing the full or the deviatoric tensor."""
-
-    _parameter_constraints: dict = {
-        **BaseStressTransformer._parameter_constraints,
-        "tensor": [StrOptions({"full", "deviatoric"})],
-    }
-
-    def __init__(self, tensor: str = "full", *,
-                 columns: Sequence[str] = DEVRIES_COLUMNS) -> None:
-        self.tensor = tensor
-        self.columns = columns
-
-
-class MaxShear(_TensorChoice):
+class MaxShear(BaseStressTransformer):
     """Maximum shear stress ``(sigma_1 - sigma_3) / 2`` in Pa (column ``max_shear``).
+
+    It depends on the deviator only: the full and the deviatoric tensor give
+    the same values.
 
     Parameters
     ----------
-    tensor : {"full", "deviatoric"}
-        Accepted for symmetry with :class:`StressInvariants`; the maximum
-        shear depends on the deviator only, so both give the same values.
     {columns}
 
     Examples
@@ -57,6 +43,9 @@ class MaxShear(_TensorChoice):
     array([[200000.]])
     """
 
+    def __init__(self, *, columns: Sequence[str] = DEVRIES_COLUMNS) -> None:
+        self.columns = columns
+
     def _compute(self, X):
         return max_shear(X)[:, None]
 
@@ -64,16 +53,19 @@ class MaxShear(_TensorChoice):
         return ["max_shear"]
 
 
-class VonMises(_TensorChoice):
+class VonMises(BaseStressTransformer):
     """Von Mises equivalent stress ``sqrt(3 J2)`` in Pa (column ``von_mises``).
+
+    J2 is an invariant of the deviator: the full and the deviatoric tensor
+    give the same values.
 
     Parameters
     ----------
-    tensor : {"full", "deviatoric"}
-        Accepted for symmetry with :class:`StressInvariants`; J2 is an
-        invariant of the deviator, so both give the same values.
     {columns}
     """
+
+    def __init__(self, *, columns: Sequence[str] = DEVRIES_COLUMNS) -> None:
+        self.columns = columns
 
     def _compute(self, X):
         return von_mises(X)[:, None]
@@ -82,7 +74,7 @@ class VonMises(_TensorChoice):
         return ["von_mises"]
 
 
-class StressInvariants(_TensorChoice):
+class StressInvariants(BaseStressTransformer):
     """The invariants I1 (Pa), I2 (Pa^2), I3 (Pa^3) of the stress tensor or of its deviator.
 
     ``I1 = trace``, ``I2 = sxx syy + syy szz + szz sxx - sxy^2 - sxz^2 - syz^2``,
@@ -96,6 +88,16 @@ class StressInvariants(_TensorChoice):
         ``dev_I2`` (``= -J2``) and ``dev_I3`` (``= J3``).
     {columns}
     """
+
+    _parameter_constraints: dict = {
+        **BaseStressTransformer._parameter_constraints,
+        "tensor": [StrOptions({"full", "deviatoric"})],
+    }
+
+    def __init__(self, tensor: str = "full", *,
+                 columns: Sequence[str] = DEVRIES_COLUMNS) -> None:
+        self.tensor = tensor
+        self.columns = columns
 
     def _compute(self, X):
         return stress_invariants(X, deviatoric=self.tensor == "deviatoric")

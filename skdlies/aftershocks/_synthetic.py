@@ -17,6 +17,8 @@ from sklearn.utils import check_random_state
 
 from ..datasets import SlipModel
 from ..stress import principal_stresses
+from ..stress._geometry import fault_axes
+from ..stress._halfspace import MU
 
 __all__ = ["dieterich_expected_count", "optimal_coulomb_stress", "random_fault"]
 
@@ -53,14 +55,12 @@ def random_fault(random_state=None, *, patch_km: float = 5.0) -> SlipModel:
         cu, cw = rng.uniform(-length / 2, length / 2), rng.uniform(0, width)
         slip += rng.uniform(0.5, 1) * np.exp(-((uu - cu) ** 2 + (ww - cw) ** 2)
                                             / (2 * (0.25 * length) ** 2))
-    slip *= moment / (3e10 * (dx * dz * 1e6) * slip.sum())
-    s, d = math.radians(strike), math.radians(dip)
-    along = np.array([math.sin(s), math.cos(s)])
-    horizontal_down = np.array([math.cos(s), -math.sin(s)]) * math.cos(d)
-    xy = uu.ravel()[:, None] * along + ww.ravel()[:, None] * horizontal_down
+    slip *= moment / (MU * (dx * dz * 1e6) * slip.sum())
+    along, down, _ = fault_axes(strike, dip)
+    xy = uu.ravel()[:, None] * along[:2] + ww.ravel()[:, None] * down[:2]
     patches = pd.DataFrame({
         "segment": 1, "lat": np.nan, "lon": np.nan,
-        "x_km": xy[:, 0], "y_km": xy[:, 1], "depth_km": top + ww.ravel() * math.sin(d),
+        "x_km": xy[:, 0], "y_km": xy[:, 1], "depth_km": top - ww.ravel() * down[2],
         "strike": strike, "dip": dip, "rake": rake, "slip_m": slip.ravel(),
         "length_km": dx, "width_km": dz,
     })

@@ -14,10 +14,10 @@ import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
 from ..stress import COMPONENTS, DEVRIES_COLUMNS, DEVRIES_LABEL, max_shear
+from ..stress._geometry import TENSOR_INDICES
 
 __all__ = ["make_toy_aftershocks"]
 
-_IJ = [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)]  # COMPONENTS as tensor indices
 
 
 def _event(rng: np.random.RandomState, half_width_km: float, cell_km: float):
@@ -35,7 +35,7 @@ def _event(rng: np.random.RandomState, half_width_km: float, cell_km: float):
     lobes = 2 * (g @ n) * (g @ m)  # double-couple radiation pattern
     scale = rng.uniform(0.5, 2.0) * 1e9 / r[:, 0] ** 3  # Pa, 1e6 Pa at 10 km
     tensors = np.empty((len(x), 6))
-    for k, (i, j) in enumerate(_IJ):
+    for k, (i, j) in enumerate(TENSOR_INDICES):
         pattern = lobes * (g[:, i] * g[:, j] - (i == j) / 3) + (n[i] * m[j] + m[i] * n[j]) / 2
         tensors[:, k] = scale * pattern
     return x, y, z, tensors

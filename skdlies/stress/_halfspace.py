@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._warnings import user_stacklevel
+from ._geometry import fault_axes, slip_direction
 
 __all__ = ["SingularPointsWarning", "halfspace_stress", "patch_corners", "slip_vectors"]
 
@@ -67,43 +68,39 @@ def slip_vectors(strike: ArrayLike, dip: ArrayLike, rake: ArrayLike, slip: Array
         ``slip * d`` with ``d`` the unit slip direction of
         :func:`skdlies.stress.fault_unit_vectors`.
     """
-    phi, delta, lam, slip = np.broadcast_arrays(
+    strike, dip, rake, slip = np.broadcast_arrays(
         *(np.atleast_1d(np.asarray(a, dtype=np.float64)) for a in (strike, dip, rake, slip)))
-    phi, delta, lam = (np.radians(a) for a in (phi, delta, lam))
-    d = np.stack([
-        np.cos(lam) * np.sin(phi) - np.cos(delta) * np.sin(lam) * np.cos(phi),
-        np.cos(lam) * np.cos(phi) + np.cos(delta) * np.sin(lam) * np.sin(phi),
-        np.sin(lam) * np.sin(delta),
-    ], axis=-1)
-    return slip[..., None] * d
+    return slip[..., None] * slip_direction(strike, dip, rake)
 
 
-def patch_corners(x, y, z, strike, dip, length, width) -> np.ndarray:
+def patch_corners(x: ArrayLike, y: ArrayLike, z: ArrayLike, strike: ArrayLike, dip: ArrayLike,
+                  length: ArrayLike, width: ArrayLike) -> np.ndarray:
     """Corners of rectangular patches given by the top-centre of their upper edge.
+
+    The lengths may be in any one unit, and the corners come back in it: km
+    for the patch tables of :func:`skdlies.datasets.read_fsp`; multiply by
+    1e3 for :func:`halfspace_stress`, which takes metres.
 
     Parameters
     ----------
     x, y, z : array-like of shape (n,)
-        Top-centre of each patch (km; x East, y North, z Up, z <= 0).
+        Top-centre of each patch (x East, y North, z Up, z <= 0).
     strike, dip : array-like of shape (n,)
         Degrees; strike clockwise from North, dip down to the right of strike.
     length, width : array-like of shape (n,)
-        Along-strike length and down-dip width (km).
+        Along-strike length and down-dip width, in the unit of ``x, y, z``.
 
     Returns
     -------
     corners : ndarray of shape (n, 4, 3)
-        Top-start, top-end, bottom-end, bottom-start corners (km, x, y, z),
-        "start" and "end" along the strike direction.
+        Top-start, top-end, bottom-end, bottom-start corners (x, y, z in the
+        unit of the input), "start" and "end" along the strike direction.
     """
     values = (x, y, z, strike, dip, length, width)
     x, y, z, strike, dip, length, width = np.broadcast_arrays(
         *(np.atleast_1d(np.asarray(a, dtype=np.float64)) for a in values)
     )
-    s, d = np.radians(strike), np.radians(dip)
-    along = np.stack([np.sin(s), np.cos(s), np.zeros_like(s)], axis=-1)
-    # down dip: horizontal component to the right of strike, vertical downwards
-    down = np.stack([np.cos(s) * np.cos(d), -np.sin(s) * np.cos(d), -np.sin(d)], axis=-1)
+    along, down, _ = fault_axes(strike, dip)
     top = np.stack([x, y, z], axis=-1)
     half = 0.5 * length[:, None] * along
     deep = width[:, None] * down

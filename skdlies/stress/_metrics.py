@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._conventions import COMPONENTS
+from ._geometry import TENSOR_INDICES, fault_axes, slip_direction
 
 __all__ = [
     "as_components",
@@ -60,7 +61,8 @@ def as_components(S: ArrayLike) -> np.ndarray:
     """
     S = np.asarray(S, dtype=np.float64)
     if S.ndim == 3 and S.shape[1:] == (3, 3):
-        return S[:, [0, 1, 2, 0, 0, 1], [0, 1, 2, 1, 2, 2]]
+        rows, cols = zip(*TENSOR_INDICES, strict=True)
+        return S[:, list(rows), list(cols)]
     if S.ndim == 2 and S.shape[1] == len(COMPONENTS):
         return S
     raise ValueError(
@@ -316,15 +318,6 @@ def devries_features(S: ArrayLike, scale: float = 1e6) -> np.ndarray:
 # -- Coulomb stress ------------------------------------------------------------------------------
 
 
-def _cos_sin(degrees: float) -> tuple[float, float]:
-    """Cosine and sine of an angle in degrees, exact at multiples of 90 degrees."""
-    quarter, rest = divmod(float(degrees), 90.0)
-    if rest == 0:
-        return [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0)][int(quarter) % 4]
-    rad = np.deg2rad(degrees)
-    return float(np.cos(rad)), float(np.sin(rad))
-
-
 def _angle(name: str, value: float) -> float:
     """``value`` as a finite float (degrees), or a ValueError naming ``name``."""
     try:
@@ -374,11 +367,8 @@ def fault_unit_vectors(strike: float, dip: float, rake: float
                          (("strike", strike), ("dip", dip), ("rake", rake)))
     if not 0 <= dip <= 90:
         raise ValueError(f"dip must lie in [0, 90] degrees, got {dip!r}.")
-    cs, ss = _cos_sin(strike)
-    cd, sd = _cos_sin(dip)
-    cr, sr = _cos_sin(rake)
-    n = np.array([sd * cs, -sd * ss, cd])
-    d = np.array([cr * ss - cd * sr * cs, cr * cs + cd * sr * ss, sr * sd])
+    n = fault_axes(strike, dip)[2]
+    d = slip_direction(strike, dip, rake)
     return n, d, np.cross(n, d)
 
 

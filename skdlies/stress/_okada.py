@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._warnings import user_stacklevel
+from ._geometry import TENSOR_INDICES
 from ._halfspace import LAMBDA, MU, check_elastic_moduli, mask_singular
 
 __all__ = ["okada_stress", "okada_stress_rake", "rake_to_components"]
@@ -263,14 +264,13 @@ def _gradient_to_stress(sphi: np.ndarray, cphi: np.ndarray, mu: float, lam: floa
     rot[:, 2, 2] = 1.0
     out = np.empty((m, 9, 6))
     eye = np.eye(3)
-    comp = [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)]
     for j in range(3):
         for i in range(3):
             grad = np.zeros((3, 3))
             grad[i, j] = 1.0
             s_loc = lam * np.trace(grad) * eye + mu * (grad + grad.T)
             s_glob = np.einsum("mai,ab,mbj->mij", rot, s_loc, rot)
-            out[:, 3 * j + i] = np.stack([s_glob[:, a, b] for a, b in comp], axis=-1)
+            out[:, 3 * j + i] = np.stack([s_glob[:, a, b] for a, b in TENSOR_INDICES], axis=-1)
     return out
 
 

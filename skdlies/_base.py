@@ -259,6 +259,9 @@ class BaseNeuralEstimator(BaseEstimator):
         """Optimizer arguments used unless ``optimizer_params`` overrides them."""
         return {}
 
+    #: The skorch net class (:class:`~skdlies._skorch.BinaryFastNet` for a classifier).
+    _net_class: type[FastNet] = FastNet
+
     def _net_params(self) -> dict:
         """Extra keyword arguments of the skorch net (e.g. another batch iterator)."""
         return {}
@@ -274,7 +277,7 @@ class BaseNeuralEstimator(BaseEstimator):
         self._built_params = self.get_params(deep=False)
         params = {**self._default_optimizer_params(optimizer), **(self.optimizer_params or {})}
         optimizer_params = {f"optimizer__{key}": value for key, value in params.items()}
-        net = FastNet(
+        net = self._net_class(
             module=self._build_module(X),
             criterion=self._build_criterion(),
             optimizer=optimizer,

@@ -24,10 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from sklearn.utils import ClassifierTags
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochScoring, LRScheduler
 from skorch.dataset import get_len
 from skorch.history import History
+from skorch.utils import to_numpy
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from ._graph import GraphedTrainStep, graph_blocker, make_capturable
@@ -36,6 +38,7 @@ from ._warnings import user_stacklevel
 __all__ = [
     "BalancedBatchIterator",
     "BatchIterator",
+    "BinaryFastNet",
     "EpochSnapshot",
     "FastNet",
     "TensorDataset",
@@ -414,6 +417,35 @@ class FastNet(NeuralNet):
         if isinstance(X, np.ndarray) and not X.flags.writeable:
             X = X.copy()  # torch cannot wrap read-only (e.g. memory-mapped) arrays
         return TensorDataset(X, y, device=self.device)
+
+
+class BinaryFastNet(FastNet):
+    """A :class:`FastNet` whose module returns one logit per sample of a 0/1 target.
+
+    To scikit-learn it is a binary classifier of the labels it is trained on
+    (``classes_ = [0, 1]``), so skorch's ``EpochScoring`` takes scorer names
+    such as ``"roc_auc"`` or ``"accuracy"``: ``decision_function`` gives the
+    logits, ``predict_proba`` their sigmoid as two columns, ``predict`` the
+    more probable label.
+    """
+
+    classes_ = np.array([0, 1])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags()
+        tags.regressor_tags = None
+        return tags
+
+    def decision_function(self, X) -> np.ndarray:
+        """Logits, shape (n,): positive where label 1 is the more probable."""
+        logits = [to_numpy(out).reshape(-1) for out in self.forward_iter(X, training=False)]
+        return np.concatenate(logits) if logits else np.empty(0, dtype=np.float32)
+
+    def predict(self, X) -> np.ndarray:
+        """The more probable label, 0 or 1, of each sample."""
+        return (self.decision_function(X) > 0).astype(np.int64)
 
 
 def _deferred_scalar(loss):

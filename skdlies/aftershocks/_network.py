@@ -15,7 +15,7 @@ from torch import nn
 
 from .._base import BaseNeuralEstimator, check_layer_sizes
 from .._nn import ACTIVATIONS, mlp
-from .._skorch import BalancedBatchIterator
+from .._skorch import BalancedBatchIterator, BinaryFastNet
 
 __all__ = ["AftershockNet"]
 
@@ -145,6 +145,8 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
         self.activation = activation
         self.dropout = dropout
         self.balanced_batches = balanced_batches
+
+    _net_class = BinaryFastNet
 
     def _build_module(self, X):
         return _LogitNet(X.shape[1], check_layer_sizes(self.hidden_layer_sizes),

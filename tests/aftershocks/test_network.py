@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import scipy.sparse
 import torch
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import get_scorer, roc_auc_score
 from sklearn.model_selection import GridSearchCV, GroupKFold
+from skorch.callbacks import EpochScoring
 
 from skdlies._base import torch_seed
 from skdlies._skorch import BalancedBatchIterator, TensorDataset
@@ -75,6 +76,20 @@ def test_labels_of_any_type(cells, labels):
     assert proba.shape == (len(X), 2) and np.allclose(proba.sum(1), 1)
     p = 1 / (1 + np.exp(-model.decision_function(X).astype(float)))
     np.testing.assert_allclose(proba[:, 1], p)
+
+
+@pytest.mark.parametrize("scoring", ["roc_auc", "accuracy", "neg_log_loss", "average_precision"])
+def test_epoch_scoring_with_classification_scorer_names(cells, scoring):
+    # the inner net is a binary classifier to scikit-learn's scorers: its validation scores are
+    # those of the fitted estimator on the same cells
+    X, y, _ = cells
+    model = AftershockNet(**FAST, validation_fraction=0.25, callbacks=[
+        EpochScoring(scoring, lower_is_better=False, name="score")]).fit(X, y)
+    recorded = model.net_.history[-1, "score"]
+    net = model.net_
+    valid = net.train_split(net.get_dataset(X, y.astype(np.float32)))[1]
+    Xv, yv = valid.X.numpy(), valid.y.numpy().astype(int)
+    assert recorded == pytest.approx(get_scorer(scoring)(model, Xv, yv), rel=1e-5)
 
 
 def test_one_class_is_a_clear_error(cells):

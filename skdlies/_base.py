@@ -431,6 +431,24 @@ class BaseNeuralEstimator(BaseEstimator):
         for name in [k for k in vars(self) if k.endswith("_") and not k.endswith("__")]:
             delattr(self, name)
 
+    @contextmanager
+    def _from_scratch(self, active: bool = True):
+        """Validation before a fit from scratch: no fitted attribute before it, none if it raises.
+
+        Wraps what a fit does before it builds the network (which ``_init_net``
+        and ``_train_net`` guard themselves). ``active=False`` (a continued
+        ``partial_fit``) leaves the fitted model alone.
+        """
+        if not active:
+            yield
+            return
+        self._unfit()
+        try:
+            yield
+        except Exception:
+            self._unfit()
+            raise
+
     def __sklearn_is_fitted__(self) -> bool:
         # fitted means a trained network, not merely attributes left by a failed fit
         return hasattr(self, "net_")

@@ -162,3 +162,37 @@ def test_validation_monitors_follow_the_net_and_the_recorded_scores(digits):
     unsplit.set_params(validation_fraction=0.2, callbacks=[EarlyStopping()])
     with pytest.raises(ValueError, match="for a fitted estimator, at the next fit"):
         unsplit.partial_fit(X)
+
+
+@pytest.mark.parametrize("name", ["dense", "vae", "aftershocknet"])
+def test_one_int_is_one_hidden_layer(name, digits):
+    from skdlies.aftershocks import AftershockNet
+    from skdlies.autoencoders import DenseAutoencoder, VariationalAutoencoder
+
+    make = {"dense": DenseAutoencoder, "vae": VariationalAutoencoder,
+            "aftershocknet": AftershockNet}[name]
+    X = digits[0][:100]
+    y = (X[:, 20] > 0.3).astype(int)
+    a = make(hidden_layer_sizes=16, max_epochs=1, random_state=0).fit(X, y)
+    b = make(hidden_layer_sizes=(16,), max_epochs=1, random_state=0).fit(X, y)
+    for wa, wb in zip(a.net_.module_.parameters(), b.net_.module_.parameters(), strict=True):
+        assert torch.equal(wa, wb)
+
+
+def test_a_failed_fit_leaves_no_fitted_attribute(digits):
+    from skdlies.aftershocks import AftershockNet
+    from skdlies.autoencoders import ConvAutoencoder
+
+    X = digits[0][:100]
+    net = AftershockNet((4,), max_epochs=1, random_state=0).fit(X, X[:, 20] > 0.3)
+    with pytest.raises(ValueError, match="y has 1 class"):
+        net.fit(X, np.ones(len(X)))
+    conv = ConvAutoencoder(filters=(2,), loss="bce", max_epochs=1).fit(X)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        conv.fit(X * 3)
+    for est in (net, conv):
+        assert not [k for k in vars(est) if k.endswith("_") and not k.endswith("__")]
+    fresh = AftershockNet((4,))
+    with pytest.raises(ValueError, match="not in classes"):
+        fresh.partial_fit(X, np.full(len(X), 2), classes=[0, 1])
+    assert not hasattr(fresh, "n_features_in_")

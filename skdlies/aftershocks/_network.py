@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -58,7 +58,7 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default=(50, 50, 50, 50, 50, 50)
+    hidden_layer_sizes : int or tuple of int, default=(50, 50, 50, 50, 50, 50)
         Units of each hidden layer, input side first; the output layer has one
         unit (the logit).
     activation : {"relu", "tanh", "sigmoid", "elu", "gelu", "selu", "identity"}, default="tanh"
@@ -110,7 +110,7 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
 
     _parameter_constraints: dict = {
         **BaseNeuralEstimator._parameter_constraints,
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "balanced_batches": ["boolean"],
@@ -178,22 +178,22 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
         self : AftershockNet
             The fitted estimator.
         """
-        self._unfit()  # a refit that fails leaves no half-updated model behind
-        X, y = validate_data(self, X, y, dtype=np.float32)
-        check_classification_targets(y)
-        y_type = type_of_target(y, input_name="y")
-        if y_type != "binary":
-            raise ValueError(
-                "Only binary classification is supported (cells with or without aftershocks). "
-                f"The type of the target is {y_type}."
-            )
-        self.classes_, y_index = np.unique(y, return_inverse=True)
-        if len(self.classes_) != 2:
-            raise ValueError(
-                f"y has 1 class ({self.classes_.tolist()}); AftershockNet needs cells with and "
-                "without aftershocks."
-            )
-        self._fit_net(X, y_index.astype(np.float32))
+        with self._from_scratch():  # a refit that fails leaves no half-updated model behind
+            X, y = validate_data(self, X, y, dtype=np.float32)
+            check_classification_targets(y)
+            y_type = type_of_target(y, input_name="y")
+            if y_type != "binary":
+                raise ValueError(
+                    "Only binary classification is supported (cells with or without aftershocks). "
+                    f"The type of the target is {y_type}."
+                )
+            self.classes_, y_index = np.unique(y, return_inverse=True)
+            if len(self.classes_) != 2:
+                raise ValueError(
+                    f"y has 1 class ({self.classes_.tolist()}); AftershockNet needs cells with and "
+                    "without aftershocks."
+                )
+        self._fit_net(X, y_index.astype(np.float32))  # keeps the last finished epoch on errors
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -247,17 +247,18 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
                     f"classes={classes.tolist()} is not the same as on the first call to "
                     f"partial_fit, was {self.classes_.tolist()}."
                 )
-        X, y = validate_data(self, X, y, dtype=np.float32, reset=first)
-        check_classification_targets(y)
-        known = classes if first else self.classes_
-        unknown = np.setdiff1d(y, known)
-        if len(unknown):
-            raise ValueError(
-                f"y holds labels {unknown.tolist()} that are not in classes {known.tolist()}."
-            )
-        if first:
-            self.classes_ = classes
-        y_index = np.searchsorted(self.classes_, y).astype(np.float32)
+        with self._from_scratch(active=first):
+            X, y = validate_data(self, X, y, dtype=np.float32, reset=first)
+            check_classification_targets(y)
+            known = classes if first else self.classes_
+            unknown = np.setdiff1d(y, known)
+            if len(unknown):
+                raise ValueError(
+                    f"y holds labels {unknown.tolist()} that are not in classes {known.tolist()}."
+                )
+            if first:
+                self.classes_ = classes
+            y_index = np.searchsorted(self.classes_, y).astype(np.float32)
         self._partial_fit_net(X, y_index, first=first)
         return self
 

@@ -80,10 +80,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
         self : object
             The fitted estimator.
         """
-        self._unfit()  # a refit that fails leaves no half-updated model behind
-        X = self._validate_X(X, reset=True)
-        self._resolve_output(X)
-        self._fit_net(X)
+        with self._from_scratch():  # a refit that fails leaves no half-updated model behind
+            X = self._validate_X(X, reset=True)
+            self._resolve_output(X)
+        self._fit_net(X)  # keeps the last finished epoch if training raises
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -113,14 +113,15 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeu
             The estimator, trained one more epoch.
         """
         first = self._is_first_partial_fit()
-        X = self._validate_X(X, reset=first)
-        if first:
-            self._resolve_output(X)
-        elif self._needs_unit_interval() and not in_unit_interval(X):
-            raise ValueError(
-                f"This {type(self).__name__} was trained with a loss for data in [0, 1]; X has "
-                f"values in [{X.min():.4g}, {X.max():.4g}]."
-            )
+        with self._from_scratch(active=first):
+            X = self._validate_X(X, reset=first)
+            if first:
+                self._resolve_output(X)
+            elif self._needs_unit_interval() and not in_unit_interval(X):
+                raise ValueError(
+                    f"This {type(self).__name__} was trained with a loss for data in [0, 1]; X "
+                    f"has values in [{X.min():.4g}, {X.max():.4g}]."
+                )
         self._partial_fit_net(X, first=first)
         return self
 

@@ -32,7 +32,7 @@ class DenseAutoencoder(BaseAutoencoder):
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default=(128, 64)
+    hidden_layer_sizes : int or tuple of int, default=(128, 64)
         Widths of the encoder's hidden layers (the decoder uses them reversed).
     n_components : int, default=32
         Width of the latent code.
@@ -108,7 +108,7 @@ class DenseAutoencoder(BaseAutoencoder):
     _parameter_constraints: dict = {
         **BaseNeuralEstimator._parameter_constraints,
         **RECONSTRUCTION_CONSTRAINTS,
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "n_components": [Interval(Integral, 1, None, closed="left")],
     }
 

@@ -60,7 +60,7 @@ class VariationalAutoencoder(BaseAutoencoder):
     ----------
     n_components : int, default=2
         Dimension of the latent space.
-    hidden_layer_sizes : tuple of int, default=(512,)
+    hidden_layer_sizes : int or tuple of int, default=(512,)
         Encoder hidden layers; the decoder uses them reversed.
     beta : float, default=1.0
         Weight of the KL term during training (``beta != 1`` gives a beta-VAE).
@@ -98,7 +98,7 @@ class VariationalAutoencoder(BaseAutoencoder):
     _parameter_constraints: dict = {
         **BaseNeuralEstimator._parameter_constraints,
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "beta": [Interval(Real, 0, None, closed="left")],
         "likelihood": [StrOptions({"auto", "bernoulli", "gaussian"})],
         "activation": [StrOptions(set(ACTIVATIONS))],

@@ -75,13 +75,23 @@ def torch_seed(seed: int, device: str | torch.device = "cpu") -> Iterator[None]:
 
 
 def _same_value(a, b) -> bool:
-    """Whether two hyperparameter values are the same (arrays compared by value)."""
+    """Whether two hyperparameter values are the same (sequences and arrays by value)."""
     if a is b:
         return True
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):  # (4,) and [4] build alike
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b, strict=True))
     try:
         return bool(a == b)
     except (TypeError, ValueError):  # e.g. arrays of several elements
         return isinstance(a, np.ndarray | list | tuple) and np.array_equal(a, b)
+
+
+def _same_optimizer(a, b) -> bool:
+    """Whether two ``optimizer`` values name the same class ("Adam" and "adam" do)."""
+    try:
+        return resolve_optimizer(a) is resolve_optimizer(b)
+    except ValueError:  # an unknown name: it fails at the next fit, which builds it
+        return _same_value(a, b)
 
 
 def resolve_optimizer(optimizer: str | type) -> type:
@@ -325,9 +335,10 @@ class BaseNeuralEstimator(BaseEstimator):
             self.net_.callbacks = self._net_callbacks(self.net_.train_split is not None)
             self.net_.initialize_callbacks()
             built["callbacks"] = current["callbacks"]
+        same = {"optimizer": _same_optimizer}
         changed = [name for name, value in current.items()  # max_epochs: partial_fit runs one
                    if name in built and name != "max_epochs"
-                   and not _same_value(value, built[name])]
+                   and not same.get(name, _same_value)(value, built[name])]
         if changed:
             warnings.warn(
                 f"partial_fit continues the network built by the first call; "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -146,6 +148,10 @@ def test_partial_fit_after_set_params(data):
     est.partial_fit(X)
     est.set_params(max_epochs=7)  # unused by partial_fit: silent
     est.partial_fit(X)
+    est.set_params(hidden_layer_sizes=[8], optimizer="ADAM")  # the same network and optimizer
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est.partial_fit(X)
     est.set_params(lr=0.5)
     with pytest.warns(UserWarning, match="lr changed since and take.s. effect at the next fit"):
         est.partial_fit(X)

@@ -240,7 +240,14 @@ class BaseStressTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_ke
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Validate ``X`` and record its width and column names (the transformer is stateless).
+        """Validate ``X`` and record the columns read (the transformer is stateless).
+
+        ``n_features_in_`` and ``feature_names_in_`` describe the columns the
+        transformer reads, not every column of a DataFrame: a frame with extra
+        columns (cell coordinates, labels, tags) is accepted at fit and at
+        transform, whatever extra columns each holds. In a ``Pipeline`` that
+        starts with a stress transformer, the pipeline's ``n_features_in_`` is
+        therefore that of the stress columns.
 
         Parameters
         ----------

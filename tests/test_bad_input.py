@@ -515,7 +515,7 @@ CASES = [
     case("grid-nan", lambda t: grid_cells([[0.0, np.nan]]),
          ValueError, "corners_xy holds NaN or infinite values"),
     case("grid-zero-cell", lambda t: grid_cells([[0.0, 0.0]], cell_km=0),
-         ValueError, "cell_km, radius_km, layer_km and n_layers must be positive"),
+         ValueError, r"cell_km must be positive, got 0\."),
     case("labels-empty-catalog",
          lambda t: label_cells(*cells_km(), events_frame().iloc[:0], "2001-03-14"),
          UserWarning, "the catalog holds no events: every cell is labelled 0"),

@@ -181,7 +181,7 @@ def compare_scorers(
     """
     if not scorers:
         raise ValueError("scorers is empty; pass a mapping of name to scorer.")
-    y = _check_labels(y)
+    y = _check_labels(y, "y")
     groups = _check_groups(groups, len(y))
     _require_both_classes(y, "y")
     too_few = groups is not None and 0 < n_permutations < round(1 / ALPHA)
@@ -222,12 +222,13 @@ def _check_inputs(y_true, score, groups=None) -> tuple[np.ndarray, np.ndarray, n
     return y, _check_score(score, len(y), "score"), _check_groups(groups, len(y))
 
 
-def _check_labels(y_true) -> np.ndarray:
+def _check_labels(y_true, name: str = "y_true") -> np.ndarray:
+    """0/1 labels as bool, or a ValueError naming the argument ``name``."""
     y = np.asarray(y_true)
     if y.ndim != 1 or len(y) == 0:
-        raise ValueError(f"y_true must be a non-empty 1-D array, got shape {y.shape}.")
+        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {y.shape}.")
     if y.dtype.kind not in "biuf" or not np.isin(y, (0, 1)).all():
-        raise ValueError(f"y_true must hold only 0 and 1 (or bool), got {np.unique(y)[:10]}.")
+        raise ValueError(f"{name} must hold only 0 and 1 (or bool), got {np.unique(y)[:10]}.")
     return y.astype(bool)
 
 

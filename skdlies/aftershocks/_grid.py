@@ -59,8 +59,10 @@ def grid_cells(
         raise ValueError(f"corners_xy must have shape (m, 2) with m >= 1, got {points.shape}.")
     if not np.all(np.isfinite(points)):
         raise ValueError("corners_xy holds NaN or infinite values.")
-    if min(cell_km, radius_km, layer_km) <= 0 or n_layers < 1:
-        raise ValueError("cell_km, radius_km, layer_km and n_layers must be positive.")
+    sizes = {"cell_km": cell_km, "radius_km": radius_km, "layer_km": layer_km, "n_layers": n_layers}
+    for name, value in sizes.items():
+        if not (np.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be positive, got {value!r}.")
     low = np.floor((points.min(axis=0) - radius_km) / cell_km).astype(int)
     high = np.ceil((points.max(axis=0) + radius_km) / cell_km).astype(int)
     ix, iy = np.meshgrid(np.arange(low[0], high[0]), np.arange(low[1], high[1]), indexing="ij")

@@ -115,7 +115,7 @@ def plot_score_map(
         If lengths differ, values are not finite, ``depth`` is given without
         ``z`` or lies outside its layers, or the slice is not a grid.
     """
-    positive = _check_labels(label)
+    positive = _check_labels(label, "label")
     n = len(positive)
     x, y, score = (_check_score(v, n, what) for v, what in ((x, "x"), (y, "y"), (score, "score")))
     title = f"{np.count_nonzero(positive)} aftershock cells"

@@ -499,8 +499,8 @@ def read_fsp(path: PathLike) -> SlipModel:
     path = Path(path).expanduser()
     try:
         text = path.read_text(encoding="latin-1")
-    except OSError as exc:
-        raise FileNotFoundError(f"cannot read FSP file {path}: {exc}") from exc
+    except OSError as exc:  # the same kind of error (not found, permission, a folder), named
+        raise OSError(exc.errno, f"cannot read FSP file {path}: {exc.strerror or exc}") from exc
     parser = _Parser(path)
     # split on line ends only: str.splitlines also splits on \f, \x1c-\x1e, \x85, ...,
     # which would shift the line numbers of the messages away from an editor's

@@ -251,11 +251,18 @@ def halfspace_stress(
             f"corners must have shape (m, 4, 3) and slip (m, 3); got {corners.shape} and "
             f"{slip.shape}."
         )
-    for name, values in (("points", points), ("corners", corners), ("slip", slip)):
-        if not np.all(np.isfinite(values)):
-            raise ValueError(f"{name} contains NaN or infinity.")
-    if np.any(points[:, 2] > 0) or np.any(corners[..., 2] > 0):
-        raise ValueError("points and patches must lie in the half-space z <= 0 (z is Up).")
+    for name, values, item in (("points", points, "point"), ("corners", corners, "patch"),
+                               ("slip", slip, "patch")):
+        bad = ~np.isfinite(values).reshape(len(values), -1).all(axis=1)
+        if bad.any():
+            raise ValueError(f"{name} contains NaN or infinity (first at {item} "
+                             f"{np.flatnonzero(bad)[0]}).")
+    for name, z, item in (("points", points[:, 2], "point"),
+                          ("corners", corners[..., 2].max(axis=1), "patch")):
+        if np.any(z > 0):
+            first = np.flatnonzero(z > 0)[0]
+            raise ValueError(f"points and patches must lie in the half-space z <= 0 (z is Up); "
+                             f"{name} has z={z[first]:g} m at {item} {first}.")
     nu = lam / (2 * (lam + mu))
     tris = _triangles(corners)
     tri_slip = _triangle_slip(tris, slip, 2)

@@ -194,10 +194,17 @@ def okada_stress(
             first = np.flatnonzero(~np.isfinite(v))[0]
             raise ValueError(f"{name} holds NaN or infinity (first at patch {first}).")
     if not np.all(np.isfinite(pts)):
-        raise ValueError("points hold NaN or infinity.")
+        first = np.flatnonzero(~np.isfinite(pts).all(axis=1))[0]
+        raise ValueError(f"points hold NaN or infinity (first at point {first}).")
     x0, y0, dep, phi, delta, length, width, ss, ds = arrays
-    if np.any(pts[:, 2] > 0) or np.any(dep < 0):
-        raise ValueError("points must have z <= 0 (z Up) and patches depth_km >= 0.")
+    if np.any(pts[:, 2] > 0):
+        first = np.flatnonzero(pts[:, 2] > 0)[0]
+        raise ValueError(f"points must have z <= 0 (z Up, m), got z={pts[first, 2]:g} at point "
+                         f"{first}.")
+    if np.any(dep < 0):
+        first = np.flatnonzero(dep < 0)[0]
+        raise ValueError(f"patches must have depth_km >= 0 (positive down), got "
+                         f"{dep[first]:g} at patch {first}.")
     if backend not in ("auto", "numpy", "torch"):
         raise ValueError(f"backend must be 'auto', 'numpy' or 'torch', got {backend!r}.")
     if np.any(delta < 0) or np.any(delta > 90):

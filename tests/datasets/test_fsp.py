@@ -232,7 +232,7 @@ def test_missing_file(tmp_path):
 
 
 def test_directory_is_not_readable(tmp_path):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(IsADirectoryError, match="cannot read FSP file"):  # not "not found"
         read_fsp(tmp_path)
 
 

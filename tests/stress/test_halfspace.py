@@ -84,7 +84,8 @@ def test_points_on_an_edge_are_nan_and_counted():
     [
         (np.zeros((2, 2)), (1, 4, 3), "points must have shape"),
         (np.zeros((2, 3)), (1, 3, 3), "corners must have shape"),
-        (np.array([[0, 0, 10.0]]), (1, 4, 3), "z <= 0"),
+        (np.array([[0, 0, -1.0], [0, 0, 10.0]]), (1, 4, 3), r"z <= 0 .*z=10 m at point 1"),
+        (np.array([[0, 0, -1.0], [np.inf, 0, -1]]), (1, 4, 3), r"NaN .*first at point 1"),
     ],
 )
 def test_bad_input(points, corners_shape, match):

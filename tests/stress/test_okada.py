@@ -148,7 +148,9 @@ def test_torch_namespace_matches_numpy():
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"points": np.zeros((2, 2))}, "shape"),
-    ({"points": np.array([[0.0, 0.0, 1.0]])}, "z <= 0"),
+    ({"points": np.array([[0.0, 0.0, -1.0], [0.0, 0.0, 1.0]])}, r"z <= 0 .*z=1 at point 1"),
+    ({"points": np.array([[0.0, np.nan, -1.0]])}, r"NaN or infinity \(first at point 0\)"),
+    ({"depth_km": [-0.5]}, r"depth_km >= 0 .*-0\.5 at patch 0"),
     ({"dip": [-1.0]}, "dip"),
     ({"dip": [91.0]}, "dip"),
     ({"backend": "cuda"}, "backend"),

@@ -180,7 +180,8 @@ class VariationalAutoencoder(BaseAutoencoder):
         The expectation over the posterior is estimated with one sample
         ``z = mean + sd * eps`` per row, whose standard normal ``eps`` is drawn
         from a seed made of the row's own values: a row's value is an unbiased
-        estimate that does not depend on the other rows or their order, repeated
+        estimate that does not depend on the other rows or their order (up to
+        the float32 rounding of batched arithmetic, about 1e-7), repeated
         calls give identical values, and the draws of different rows are
         independent, so that :meth:`score` averages their noise out.
 

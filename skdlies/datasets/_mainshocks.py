@@ -143,6 +143,11 @@ def earthquake_groups(tags: Iterable[str]) -> np.ndarray:
         (``"s1989LOMAPR01"`` for ``"s1989LOMAPR01WALD"``), or stays as it is if
         it is not a SRCMOD tag.
 
+    Raises
+    ------
+    ValueError
+        If ``tags`` is None (a file without groups) or a single string.
+
     Examples
     --------
     >>> from skdlies.datasets import earthquake_groups
@@ -150,6 +155,12 @@ def earthquake_groups(tags: Iterable[str]) -> np.ndarray:
     array(['1992-06-28T11:57:34_comcat', '1992-06-28T11:57:34_comcat',
            's1989LOMAPR01'], dtype=object)
     """
+    if tags is None or isinstance(tags, str):
+        raise ValueError(
+            f"tags must be the slip-model tags of the cells, got {tags!r}. load_devries returns "
+            "None for files without groups (such as the authors' Training.h5 and Testing.h5, "
+            "already split by earthquake): split those files as they are."
+        )
     tags = np.asarray(list(tags), dtype=object)
     codes, unique = pd.factorize(tags)  # missing values (None, NaN) get -1 and stay as they are
     known = _read_table().set_index("tag")["earthquake_id"].dropna()

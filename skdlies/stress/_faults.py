@@ -110,9 +110,10 @@ class FaultDistance(BaseStressTransformer):
     Parameters
     ----------
     fault_xy : array-like of shape (m, 2)
-        Points of the fault in km, x East and y North, in the frame of the
-        cells: e.g. the centres or corners of the fault patches, or the
-        surface trace. The distance is to the nearest of these points, so
+        Points of the fault, x East and y North, in the frame and in the
+        ``unit`` of the cells (km by default, metres with ``unit="m"``):
+        e.g. the centres or corners of the fault patches, or the surface
+        trace. The distance is to the nearest of these points, so
         sample long segments densely (spacing well below the distances of
         interest) where an exact segment distance matters.
     columns : sequence of 2 str
@@ -120,9 +121,11 @@ class FaultDistance(BaseStressTransformer):
         An array is read by position: its first two columns are x and y, any
         further columns (e.g. stresses) are ignored.
     unit : {"km", "m"}, default="km"
-        Unit of the cell coordinates and of ``fault_xy``. The DeVries et al.
-        files (and :func:`skdlies.datasets.load_devries`) give x and y in
-        metres: use ``unit="m"``. The output is always in km.
+        Unit of the cell coordinates and of ``fault_xy``, which must share
+        one unit. The DeVries et al. files (and
+        :func:`skdlies.datasets.load_devries`) give x and y in metres: use
+        ``unit="m"`` with ``fault_xy`` in metres too. The output is always
+        in km.
 
     Examples
     --------

@@ -155,3 +155,11 @@ def test_earthquake_groups_keeps_missing_tags_as_they_are():
     out = earthquake_groups(["s1989LOMAPR01WALD", None, np.nan, "s1989LOMAPR01WALD"])
     assert out[0] == out[3] == "s1989LOMAPR01" and out[1] is None and np.isnan(out[2])
     assert earthquake_groups([]).shape == (0,)
+
+
+@pytest.mark.parametrize("tags", [None, "s1992LANDER01COHE"])
+def test_earthquake_groups_of_no_tags_is_a_clear_error(tags):
+    from skdlies.datasets import earthquake_groups
+
+    with pytest.raises(ValueError, match="tags must be the slip-model tags"):
+        earthquake_groups(tags)

@@ -215,7 +215,7 @@ def save(estimator, path: str | os.PathLike[str]) -> None:
     """Write a fitted skdlies network to ``path`` (a safetensors file), without pickle.
 
     Stored: the module's weights, the optimizer's state and PyTorch's generator
-    state (so that :meth:`partial_fit` after :func:`load` continues training as
+    state (so that ``partial_fit`` after :func:`load` continues training as
     if it had not stopped), the hyperparameters, the fitted attributes, the
     skorch history and the ``set_output`` container. The file is written
     atomically: a failure leaves an older file at ``path`` as it was.

@@ -42,7 +42,7 @@ def okada_engine(points: np.ndarray, patches: pd.DataFrame) -> np.ndarray:
     points : ndarray of shape (n, 3)
         Observation points (m; x East, y North, z Up).
     patches : pandas.DataFrame
-        Patch table as in :attr:`skdlies.datasets.SlipModel.patches`.
+        Patch table as in ``patches`` of :class:`skdlies.datasets.SlipModel`.
 
     Returns
     -------

@@ -207,7 +207,7 @@ def build_event(
         _warn_if_frames_disagree(model, p, cell_km)
         local = project_events(events, lat, lon)
         count = label_cells(points[:, 0] / 1e3, points[:, 1] / 1e3, points[:, 2] / 1e3, local,
-                            origin_time, cell_size_km=cell_km, layer_thickness_km=cell_km,
+                            origin_time, cell_km=cell_km, layer_km=cell_km,
                             min_magnitude=min_magnitude).counts
     frame[DEVRIES_LABEL] = (count > 0).astype(np.int8)
     frame["count"] = count

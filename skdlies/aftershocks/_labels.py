@@ -10,8 +10,8 @@ frame (:func:`project_events` gives one).
 Cell membership uses half-open intervals, ``xc - dx/2 <= x < xc + dx/2`` (same
 for y and z), computed as ``floor`` of the event position on the cell grid, so an
 event on a face shared by two cells counts once, in the cell above it in x, y
-or z. The cells must lie on one regular grid of spacing ``cell_size_km``
-horizontally and ``layer_thickness_km`` vertically.
+or z. The cells must lie on one regular grid of spacing ``cell_km``
+horizontally and ``layer_km`` vertically.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def label_cells(
     events: pd.DataFrame,
     origin_time: pd.Timestamp | str,
     *,
-    cell_size_km: float = 5.0,
-    layer_thickness_km: float = 5.0,
+    cell_km: float = 5.0,
+    layer_km: float = 5.0,
     min_magnitude: float | None = None,
     window: tuple[pd.Timedelta, pd.Timedelta] = DEFAULT_WINDOW,
 ) -> CellLabels:
@@ -74,9 +74,9 @@ def label_cells(
         are taken as UTC) and ``magnitude``.
     origin_time : pandas.Timestamp or str
         Mainshock origin time (tz-naive means UTC).
-    cell_size_km : float, default 5.0
+    cell_km : float, default 5.0
         Horizontal cell size (km) in x and y.
-    layer_thickness_km : float, default 5.0
+    layer_km : float, default 5.0
         Vertical cell size (km).
     min_magnitude : float or None, default None
         If given, only events with ``magnitude >= min_magnitude`` count (a NaN
@@ -108,9 +108,9 @@ def label_cells(
         zone or year).
     """
     centres = _as_centres(cells_x_km, cells_y_km, cells_z_km)
-    sizes = np.array([cell_size_km, cell_size_km, layer_thickness_km], dtype=np.float64)
+    sizes = np.array([cell_km, cell_km, layer_km], dtype=np.float64)
     if not np.all(np.isfinite(sizes) & (sizes > 0)):
-        raise ValueError(f"cell sizes must be positive, got {cell_size_km}, {layer_thickness_km}")
+        raise ValueError(f"cell sizes must be positive, got {cell_km}, {layer_km}")
     selected = _select_events(events, origin_time, min_magnitude, window)
     points = np.column_stack([selected["x_km"].to_numpy(np.float64),
                               selected["y_km"].to_numpy(np.float64),

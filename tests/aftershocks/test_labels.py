@@ -154,7 +154,7 @@ def test_counts_add_up_and_match_a_loop(size, thickness):
                          rng.uniform(-1.0, 3 * thickness + 1, n),
                          rng.uniform(-DAY, 400 * DAY, n),
                          rng.uniform(2.0, 5.0, n), strict=True)))
-    result = label_cells(*cells, ev, ORIGIN, cell_size_km=size, layer_thickness_km=thickness)
+    result = label_cells(*cells, ev, ORIGIN, cell_km=size, layer_km=thickness)
     in_window = (ev["time"] >= ORIGIN + pd.Timedelta(seconds=1)) & (
         ev["time"] <= ORIGIN + pd.Timedelta(days=365) - pd.Timedelta(seconds=1))
     expected = brute_force(cells, ev[in_window], size, thickness)
@@ -200,7 +200,7 @@ def test_input_errors():
     with pytest.raises(ValueError, match="lack column"):
         label_cells(*cells, ev.drop(columns="depth_km"), ORIGIN)
     with pytest.raises(ValueError, match="positive"):
-        label_cells(*cells, ev, ORIGIN, cell_size_km=0.0)
+        label_cells(*cells, ev, ORIGIN, cell_km=0.0)
     with pytest.raises(ValueError, match="before its start"):
         label_cells(*cells, ev, ORIGIN, window=(pd.Timedelta(days=2), pd.Timedelta(days=1)))
 

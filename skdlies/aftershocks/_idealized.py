@@ -162,9 +162,11 @@ def strike_averaged_fields(
         ``predict_proba`` is taken as the probability of aftershocks.
     strikes : sequence of float, default=0, 10, ..., 350
         Fault strikes to average over (degrees clockwise from North).
-    length_km, width_km : float, default=60, 15
-        Fault length along strike and down-dip width (= depth of its lower
-        edge, km; the fault breaks the surface).
+    length_km : float, default=60.0
+        Fault length along strike (km).
+    width_km : float, default=15.0
+        Down-dip width of the fault (km), the depth of its lower edge: the
+        fault breaks the surface.
     slip_m : float, default=1.0
         Uniform slip (m). The forecast is not linear in the stress, so the
         slip matters: 1 m on 60 km x 15 km is Mw 6.9 with ``mu = 3e10``.

@@ -13,7 +13,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from .._base import BaseNeuralEstimator, check_layer_sizes
+from .._base import BaseNeuralEstimator, check_layer_sizes, fill_training_doc
 from .._nn import ACTIVATIONS, mlp
 from .._skorch import BalancedBatchIterator, BinaryFastNet
 
@@ -44,6 +44,7 @@ class _LogitNet(nn.Module):
         return self.layers(x).squeeze(1)
 
 
+@fill_training_doc
 class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
     """Binary classifier of DeVries et al. (2018): does a grid cell hold aftershocks?
 
@@ -89,8 +90,7 @@ class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
     optimizer_params : dict, default=None
         Optimizer arguments. For Adadelta, ``rho=0.95`` and ``eps=1e-7`` are
         used unless given here.
-    validation_fraction, callbacks, device, cuda_graph, random_state, verbose :
-        As in :class:`skdlies.autoencoders.DenseAutoencoder`.
+    {shared_training}
 
     Attributes
     ----------

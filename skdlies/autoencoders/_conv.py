@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
-from .._base import BaseNeuralEstimator, check_layer_sizes
+from .._base import BaseNeuralEstimator, check_layer_sizes, fill_training_doc
 from ._base import BaseAutoencoder
 from ._dense import RECONSTRUCTION_CONSTRAINTS
 from ._modules import ConvAE
@@ -23,6 +23,7 @@ def infer_image_shape(n_features: int) -> tuple[int, int]:
     return (side, side) if side * side == n_features else (1, n_features)
 
 
+@fill_training_doc
 class ConvAutoencoder(BaseAutoencoder):
     """Convolutional autoencoder for single-channel images (the lecture's architecture).
 
@@ -57,10 +58,13 @@ class ConvAutoencoder(BaseAutoencoder):
         Passes over the training data.
     batch_size : int, default=128
         Samples per gradient step.
-    lr, optimizer, optimizer_params, validation_fraction, callbacks :
-        As in :class:`DenseAutoencoder`.
-    device, cuda_graph, random_state, verbose :
-        As in :class:`DenseAutoencoder`.
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : str or torch.optim.Optimizer subclass, default="adam"
+        A :mod:`torch.optim` class or its name (case-insensitive), e.g. ``"sgd"``.
+    optimizer_params : dict, default=None
+        Further optimizer arguments, e.g. ``{"weight_decay": 1e-5}``.
+    {shared_training}
 
     Attributes
     ----------

@@ -6,7 +6,7 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._base import BaseNeuralEstimator, check_layer_sizes
+from .._base import BaseNeuralEstimator, check_layer_sizes, fill_training_doc
 from .._nn import ACTIVATIONS
 from ._base import BaseAutoencoder
 from ._modules import DenseAE
@@ -22,6 +22,7 @@ RECONSTRUCTION_CONSTRAINTS: dict = {
 }
 
 
+@fill_training_doc
 class DenseAutoencoder(BaseAutoencoder):
     """Fully connected autoencoder; a denoising autoencoder when ``noise_std > 0``.
 
@@ -58,28 +59,7 @@ class DenseAutoencoder(BaseAutoencoder):
         A :mod:`torch.optim` class or its name (case-insensitive), e.g. ``"sgd"``.
     optimizer_params : dict, default=None
         Further optimizer arguments, e.g. ``{"weight_decay": 1e-5}``.
-    validation_fraction : float, default=None
-        Fraction of the training data held out to record ``valid_loss`` in
-        ``net_.history`` each epoch (combine with skorch's ``EarlyStopping``).
-    callbacks : list of skorch callbacks, default=None
-        Checkpointing, early stopping, learning-rate schedules... Copied at each
-        ``fit``: the list given here is never modified.
-    device : str, default="cpu"
-        PyTorch device, e.g. ``"cuda"``. Outputs are always numpy arrays on the host.
-    cuda_graph : bool, default=False
-        On a CUDA ``device``, record one training step in a CUDA graph and
-        replay it for every full batch: far fewer kernel launches, which bound
-        the speed of small networks on a GPU. Needs an optimizer with a
-        ``capturable`` option (Adam, Adadelta, ...) or SGD, and no callback
-        that acts on each batch; otherwise training runs eagerly with a
-        warning. Results are reproducible with an int ``random_state`` but not
-        bit-identical to eager training. See :doc:`/guide/scaling`.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and the denoising noise. An int
-        gives bit-identical results on the same device; PyTorch's global
-        generator is restored after ``fit``.
-    verbose : int, default=0
-        0 is silent; 1 prints skorch's per-epoch table.
+    {shared_training}
 
     Attributes
     ----------

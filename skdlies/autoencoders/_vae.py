@@ -12,7 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import BaseNeuralEstimator, check_layer_sizes
+from .._base import BaseNeuralEstimator, check_layer_sizes, fill_training_doc
 from .._nn import ACTIVATIONS
 from .._warnings import user_stacklevel
 from ._base import BaseAutoencoder, in_unit_interval
@@ -48,6 +48,7 @@ def row_noise(X: np.ndarray, k: int) -> np.ndarray:
     return ndtri(np.stack(uniforms, axis=1)).astype(np.float32)
 
 
+@fill_training_doc
 class VariationalAutoencoder(BaseAutoencoder):
     """Variational autoencoder with a diagonal Gaussian posterior and an N(0, I) prior.
 
@@ -76,10 +77,13 @@ class VariationalAutoencoder(BaseAutoencoder):
         Passes over the training data.
     batch_size : int, default=128
         Samples per gradient step.
-    lr, optimizer, optimizer_params, validation_fraction, callbacks :
-        As in :class:`DenseAutoencoder`.
-    device, cuda_graph, random_state, verbose :
-        As in :class:`DenseAutoencoder`.
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : str or torch.optim.Optimizer subclass, default="adam"
+        A :mod:`torch.optim` class or its name (case-insensitive), e.g. ``"sgd"``.
+    optimizer_params : dict, default=None
+        Further optimizer arguments, e.g. ``{"weight_decay": 1e-5}``.
+    {shared_training}
 
     Attributes
     ----------

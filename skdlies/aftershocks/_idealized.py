@@ -170,10 +170,11 @@ def strike_averaged_fields(
     slip_m : float, default=1.0
         Uniform slip (m). The forecast is not linear in the stress, so the
         slip matters: 1 m on 60 km x 15 km is Mw 6.9 with ``mu = 3e10``.
-    extent_km, spacing_km : float, default=150, 2
-        The grid covers +-``extent_km`` in both directions with cells of
-        ``spacing_km``; cell centres are offset by half a cell, so none lies
-        on the fault plane.
+    extent_km : float, default=150.0
+        The grid covers +-``extent_km`` in both directions (km).
+    spacing_km : float, default=2.0
+        Cell size of the grid (km); cell centres are offset by half a cell,
+        so none lies on the fault plane.
     depth_km : float, default=10.0
         Depth of the observation grid (km, positive down).
     mu, lam : float, default=3e10

@@ -164,8 +164,13 @@ def build_event(
         ``(points m, patches) -> (n, 6) Pa``; :func:`cutde_engine` is the slow oracle.
     min_magnitude : float, optional
         Count only events of at least this magnitude.
-    cell_km, radius_km, n_layers :
-        The grid; see :func:`skdlies.aftershocks.grid_cells`.
+    cell_km : float, default=5.0
+        Cell size (km), horizontally and vertically (layers of ``cell_km``).
+    radius_km : float, default=100.0
+        Radius of the circles around the patch corners (km) that the grid covers.
+    n_layers : int, default=10
+        Layers of cells below the surface; see
+        :func:`skdlies.aftershocks.grid_cells`.
 
     Returns
     -------

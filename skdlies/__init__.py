@@ -31,16 +31,8 @@ TrainingDivergedWarning
 
 __version__ = "0.1.0"
 
-# light: _persistence imports torch and safetensors on first call only
+# light: _persistence imports torch and safetensors on first call only, _warnings never
 from ._persistence import load, save
+from ._warnings import TrainingDivergedWarning, TrainingInterruptedWarning
 
 __all__ = ["TrainingDivergedWarning", "TrainingInterruptedWarning", "__version__", "load", "save"]
-
-
-def __getattr__(name: str):
-    # imported on first use: ``import skdlies`` (the command line) stays free of torch
-    if name in ("TrainingDivergedWarning", "TrainingInterruptedWarning"):
-        from . import _base
-
-        return getattr(_base, name)
-    raise AttributeError(f"module 'skdlies' has no attribute {name!r}")

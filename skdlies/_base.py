@@ -40,13 +40,14 @@ from ._skorch import (
     rng_devices,
     rng_state,
 )
-from ._warnings import user_stacklevel
+from ._warnings import TrainingDivergedWarning, TrainingInterruptedWarning, user_stacklevel
 
 __all__ = [
     "INFERENCE_BATCH_SIZE",
+    "SHARED_TRAINING_DOC",
     "BaseNeuralEstimator",
-    "TrainingInterruptedWarning",
     "check_layer_sizes",
+    "fill_training_doc",
     "resolve_optimizer",
     "torch_seed",
 ]
@@ -54,7 +55,6 @@ __all__ = [
 #: Batch size used for inference (transform, predict); it bounds memory, not results.
 INFERENCE_BATCH_SIZE = 4096
 
-#: Name of the :class:`~skdlies._skorch.EpochSnapshot` callback in every skdlies net.
 #: The numpydoc entries of the training hyperparameters that every network estimator shares,
 #: with the same defaults; each estimator's docstring has them at ``{shared_training}``.
 SHARED_TRAINING_DOC = """validation_fraction : float, default=None
@@ -89,11 +89,8 @@ def fill_training_doc(cls: type) -> type:
     return cls
 
 
+#: Name of the :class:`~skdlies._skorch.EpochSnapshot` callback in every skdlies net.
 SNAPSHOT_CALLBACK = "skdlies_epoch_snapshot"
-
-
-class TrainingInterruptedWarning(UserWarning):
-    """Training stopped by a ``KeyboardInterrupt`` (Ctrl-C) in the middle of an epoch."""
 
 
 @contextmanager
@@ -185,10 +182,6 @@ def _check_no_validation_monitor(callbacks) -> None:
                 "set: set validation_fraction (e.g. 0.1; for a fitted estimator, at the next "
                 "fit) or monitor 'train_loss'."
             )
-
-
-class TrainingDivergedWarning(UserWarning):
-    """The training loss became NaN or infinite: the weights are unusable."""
 
 
 def _warn_if_diverged(estimator, net) -> None:

@@ -1,4 +1,7 @@
-"""Point warnings at the user's line, however deep inside skdlies they are raised."""
+"""The warnings of skdlies, and how they point at the user's line however deep they are raised.
+
+Free of torch, so that ``import skdlies`` (the command line) stays light.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,15 @@ import functools
 import inspect
 from pathlib import Path
 
-__all__ = ["user_stacklevel"]
+__all__ = ["TrainingDivergedWarning", "TrainingInterruptedWarning", "user_stacklevel"]
+
+
+class TrainingInterruptedWarning(UserWarning):
+    """Training stopped by a ``KeyboardInterrupt`` (Ctrl-C) in the middle of an epoch."""
+
+
+class TrainingDivergedWarning(UserWarning):
+    """Training left non-finite weights (the loss became NaN or infinite): they are unusable."""
 
 _LIBRARIES = ("skdlies", "sklearn", "skorch")
 

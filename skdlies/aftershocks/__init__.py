@@ -10,11 +10,12 @@ from ._idealized import (
     variance_explained,
     variance_explained_table,
 )
-from ._labels import CellLabels, label_cells, project_events
+from ._labels import DEFAULT_WINDOW, CellLabels, label_cells, project_events
 from ._network import AftershockNet
 from ._plots import plot_roc_curves, plot_score_map, plot_strike_averaged_maps
 
 __all__ = [
+    "DEFAULT_WINDOW",
     "AftershockNet",
     "CatalogCoverage",
     "CellLabels",

@@ -107,7 +107,10 @@ def _deviator(S: np.ndarray) -> np.ndarray:
 
 def _metric_columns(S: np.ndarray, deviatoric: bool, strike: float, rake: float,
                     r_km: np.ndarray) -> dict:
-    """The seed table's metrics of ``S`` or its deviator, receiver plane (strike, 90, rake)."""
+    """The metrics of DeVries et al.'s %VE table for ``S`` or its deviator.
+
+    The receiver plane of dCFS is (strike, 90, rake).
+    """
     invariants = stress_invariants(S, deviatoric=deviatoric)
     if deviatoric:
         S = _deviator(S)
@@ -304,13 +307,14 @@ def variance_explained_table(fields: StrikeAveragedFields, fit: str = "linear") 
     DataFrame
         Rows: the metrics in the order of DeVries et al.'s table; columns
         ``"full"`` and ``"deviatoric"``; values in percent, NaN where the
-        metric is identically zero (I1 of the deviator).
+        metric is constant over the grid (I1 of the deviator, identically
+        zero), which explains nothing.
     """
     target = fields.forecast.ravel()
     table = {}
     for tensor, name in fields.metrics.columns:
         metric = fields.metrics[(tensor, name)].to_numpy()
-        # I1 of a deviator is identically zero: no metric at all rather than a 0% one
+        # a constant metric (I1 of a deviator is zero) is no metric at all, rather than a 0% one
         value = float("nan") if np.ptp(metric) == 0 else variance_explained(target, metric, fit)
         table.setdefault(tensor, {})[name] = value
     return pd.DataFrame(table)[["full", "deviatoric"]]

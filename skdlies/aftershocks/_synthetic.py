@@ -19,6 +19,7 @@ from ..datasets import SlipModel
 from ..stress import principal_stresses
 from ..stress._geometry import fault_axes
 from ..stress._halfspace import MU
+from ._labels import DEFAULT_WINDOW
 
 __all__ = ["dieterich_expected_count", "optimal_coulomb_stress", "random_fault"]
 
@@ -86,7 +87,7 @@ def dieterich_expected_count(
     background_rate: float = 0.02,
     a_sigma: float = 0.05e6,
     aftershock_duration_years: float = 10.0,
-    window_seconds: tuple[float, float] = (1.0, 365 * 86400.0 - 1.0),
+    window_seconds: tuple[float, float] = tuple(t.total_seconds() for t in DEFAULT_WINDOW),
 ) -> np.ndarray:
     """Expected number of events per cell in a time window (Dieterich 1994).
 
@@ -106,7 +107,8 @@ def dieterich_expected_count(
     aftershock_duration_years : float, default=10
         t_a (years).
     window_seconds : (t1, t2)
-        The labelling window after the origin (s).
+        The labelling window after the origin (s); default: DEFAULT_WINDOW of
+        label_cells, [1 s, 365 days - 1 s].
     """
     t_a = aftershock_duration_years * SECONDS_PER_YEAR
     r = background_rate / SECONDS_PER_YEAR

@@ -117,7 +117,7 @@ def read_catalog(path: PathLike, format: str = "auto") -> pd.DataFrame:
         quotes the header line), a needed column is missing (the message names
         the column and the file), a value cannot be parsed or is out of range
         (the message names the file, the 1-based line and the column), or the
-        catalog holds no events.        catalog holds no events.
+        catalog holds no events.
 
     Notes
     -----

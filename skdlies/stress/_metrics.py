@@ -419,7 +419,7 @@ def coulomb_stress(S: ArrayLike, strike: float, dip: float, rake: float,
         - ``"standard"``: ``tau + mu * sigma_n``;
         - ``"normal"``: ``mu * sigma_n``;
         - ``"total_shear"``: ``|tau| + |tau_p|`` (the sum of the absolute shear
-          along and across the slip direction, the seed table's definition; mu
+          along and across the slip direction, as in DeVries et al.'s table; mu
           is unused and its columns repeat). Unlike the magnitude of the shear
           traction, ``hypot(tau, tau_p)``, it depends on the rake: the sum of
           the absolute components in the (slip, in-plane perpendicular) frame;

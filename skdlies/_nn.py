@@ -50,7 +50,12 @@ def mlp(
 @contextlib.contextmanager
 def torch_threads(n: int | None) -> Iterator[None]:
     """PyTorch's intra-op threads set to ``n`` for the block (``None``: left as they are);
-    the previous number is restored after it, also on an error."""
+    the previous number is restored after it, also on an error.
+
+    With PyTorch's OpenMP backend (the PyPI builds) the setting belongs to the calling
+    thread, so blocks running at once in several threads (a dask threaded scheduler) do
+    not disturb each other's setting.
+    """
     previous = torch.get_num_threads()
     if n is not None:
         torch.set_num_threads(n)

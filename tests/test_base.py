@@ -196,3 +196,23 @@ def test_a_failed_fit_leaves_no_fitted_attribute(digits):
     with pytest.raises(ValueError, match="not in classes"):
         fresh.partial_fit(X, np.full(len(X), 2), classes=[0, 1])
     assert not hasattr(fresh, "n_features_in_")
+
+
+def test_torch_threads_restores_and_leaves_other_threads_alone():
+    import threading
+
+    from skdlies._nn import torch_threads
+
+    before = torch.get_num_threads()
+    with torch_threads(before + 1):
+        assert torch.get_num_threads() == before + 1
+        seen = []
+        worker = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+        worker.start()
+        worker.join(10)
+        if torch.__config__.parallel_info().find("parallel backend: OpenMP") >= 0:
+            assert seen != [before + 1]  # per-thread setting: a new thread has its default
+    assert torch.get_num_threads() == before
+    with pytest.raises(RuntimeError), torch_threads(1):
+        raise RuntimeError
+    assert torch.get_num_threads() == before

@@ -292,23 +292,36 @@ def _as_groups(groups: np.ndarray | Sequence, n_rows: int) -> np.ndarray:
 def _read_h5(
     file: Path, columns: list[str] | None, chunk_size: int
 ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    with _reading_h5(file), h5py.File(file, "r") as h5:
+        datasets, n_rows = _h5_datasets(h5, file, columns)
+        arrays = {
+            name: _read_dataset(file, name, ds, n_rows, chunk_size)
+            for name, ds in datasets.items()
+        }
+    return arrays, arrays.pop(GROUP, None)
+
+
+def _h5_datasets(h5: h5py.File, file: Path, columns: list[str] | None
+                 ) -> tuple[dict[str, h5py.Dataset], int]:
+    """The 1-D datasets to read (the selected columns, then ``group`` if there is one) and
+    their common length."""
+    flat = [k for k, v in h5.items() if isinstance(v, h5py.Dataset) and v.ndim == 1]
+    names = _select([k for k in flat if k != GROUP], columns, str(file))
+    datasets = {name: h5[name] for name in names}
+    if GROUP in flat:
+        datasets[GROUP] = h5[GROUP]
+    return datasets, _common_length(file, datasets)
+
+
+@contextlib.contextmanager
+def _reading_h5(file: str | Path):
+    """h5py's errors (not HDF5, truncated, a broken link) as one clear ValueError."""
     try:
-        with h5py.File(file, "r") as h5:
-            flat = [k for k, v in h5.items() if isinstance(v, h5py.Dataset) and v.ndim == 1]
-            names = _select([k for k in flat if k != GROUP], columns, str(file))
-            datasets = {name: h5[name] for name in names}
-            if GROUP in flat:
-                datasets[GROUP] = h5[GROUP]
-            n_rows = _common_length(file, datasets)
-            arrays = {
-                name: _read_dataset(file, name, ds, n_rows, chunk_size)
-                for name, ds in datasets.items()
-            }
-    except (OSError, KeyError, RuntimeError) as exc:  # h5py: not HDF5, truncated, broken link
+        yield
+    except (OSError, KeyError, RuntimeError) as exc:
         raise ValueError(
             f"DeVries file '{file}' is corrupt or truncated (not a readable HDF5 file): {exc}"
         ) from exc
-    return arrays, arrays.pop(GROUP, None)
 
 
 def _common_length(file: Path, datasets: dict[str, h5py.Dataset]) -> int:
@@ -348,12 +361,7 @@ def _read_csvs(
     files: list[Path], columns: list[str] | None
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     parts = [_read_csv(file, columns) for file in files]
-    for file, part in zip(files[1:], parts[1:], strict=True):
-        if list(part) != list(parts[0]):
-            raise ValueError(
-                f"DeVries file '{file}' has the columns {list(part)}, but '{files[0]}' has "
-                f"{list(parts[0])}; pass columns= to read the common ones."
-            )
+    _check_same_columns(files, [list(part) for part in parts])
     arrays = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     groups = np.concatenate(
         [
@@ -362,6 +370,16 @@ def _read_csvs(
         ]
     )
     return arrays, groups
+
+
+def _check_same_columns(files: list[Path], names: list[list[str]]) -> None:
+    """A ValueError naming the first file whose columns differ from the first file's."""
+    for file, part in zip(files[1:], names[1:], strict=True):
+        if part != names[0]:
+            raise ValueError(
+                f"DeVries file '{file}' has the columns {part}, but '{files[0]}' has "
+                f"{names[0]}; pass columns= to read the common ones."
+            )
 
 
 def _csv_header(file: Path) -> list[str]:
@@ -420,12 +438,7 @@ def _load_lazy(files: list[Path], columns: list[str] | None, chunk_size: int,
     files = [f.resolve() for f in files]  # read later, perhaps by a worker in another folder
     if files[0].suffix.lower() == ".csv":
         names = [_select(_csv_header(f), columns, str(f)) for f in files]
-        for file, part in zip(files[1:], names[1:], strict=True):
-            if part != names[0]:
-                raise ValueError(
-                    f"DeVries file '{file}' has the columns {part}, but '{files[0]}' has "
-                    f"{names[0]}; pass columns= to read the common ones."
-                )
+        _check_same_columns(files, names)
         meta = _empty_frame(names[0], with_group=np.dtype(object))
         both = dd.from_map(_csv_partition, files, wanted=columns, meta=meta,
                            enforce_metadata=False)
@@ -436,25 +449,18 @@ def _load_lazy(files: list[Path], columns: list[str] | None, chunk_size: int,
             groups = both[GROUP].to_dask_array()
         return (frame, groups) if return_groups else frame
     file = files[0]
-    try:
-        with h5py.File(file, "r") as h5:
-            flat = [k for k, v in h5.items() if isinstance(v, h5py.Dataset) and v.ndim == 1]
-            names = _select([k for k in flat if k != GROUP], columns, str(file))
-            datasets = {name: h5[name] for name in names}
-            for name, ds in datasets.items():
-                if ds.dtype.kind not in "biuf":
-                    raise ValueError(f"DeVries file '{file}': dataset '{name}' has dtype "
-                                     f"{ds.dtype}, expected numbers.")
-            group_dtype = None
-            if GROUP in flat:
-                datasets[GROUP] = h5[GROUP]
-                string = _group_kind(file, h5[GROUP]) == "str"
-                group_dtype = np.dtype(object) if string else np.dtype(np.int64)
-            n_rows = _common_length(file, datasets)
-    except (OSError, KeyError, RuntimeError) as exc:
-        raise ValueError(
-            f"DeVries file '{file}' is corrupt or truncated (not a readable HDF5 file): {exc}"
-        ) from exc
+    with _reading_h5(file), h5py.File(file, "r") as h5:
+        datasets, n_rows = _h5_datasets(h5, file, columns)
+        group = datasets.pop(GROUP, None)
+        names = list(datasets)
+        for name, ds in datasets.items():
+            if ds.dtype.kind not in "biuf":
+                raise ValueError(f"DeVries file '{file}': dataset '{name}' has dtype "
+                                 f"{ds.dtype}, expected numbers.")
+        group_dtype = None
+        if group is not None:
+            string = _group_kind(file, group) == "str"
+            group_dtype = np.dtype(object) if string else np.dtype(np.int64)
     starts = list(range(0, n_rows, chunk_size)) or [0]
     bounds = [(start, min(start + chunk_size, n_rows)) for start in starts]
     divisions = (*starts, max(n_rows - 1, 0))
@@ -517,13 +523,8 @@ def _still_there(file: str | Path) -> None:
 def _open_h5(file: str):
     """A lazy read's file, open; a clear error if it is gone or no longer readable."""
     _still_there(file)
-    try:
-        with h5py.File(file, "r") as h5:
-            yield h5
-    except (OSError, KeyError, RuntimeError) as exc:  # h5py: truncated, broken link
-        raise ValueError(
-            f"DeVries file '{file}' is corrupt or truncated (not a readable HDF5 file): {exc}"
-        ) from exc
+    with _reading_h5(file), h5py.File(file, "r") as h5:
+        yield h5
 
 
 def _group_kind(file: Path, ds: h5py.Dataset) -> str:

@@ -15,6 +15,7 @@ from matplotlib.colors import CenteredNorm, LogNorm, SymLogNorm
 from matplotlib.figure import Figure
 from sklearn.metrics import roc_curve
 
+from ..plotting._axes import figure_and_axes
 from ._evaluation import _check_inputs, _check_labels, _check_score, _split_groups, merged_roc_auc
 
 __all__ = ["plot_roc_curves", "plot_score_map", "plot_strike_averaged_maps"]
@@ -47,7 +48,7 @@ def plot_roc_curves(
     """
     y, score, groups = _check_inputs(y_true, score, groups)
     auc = merged_roc_auc(y, score)
-    fig, ax = _figure_and_axes(ax, figsize=(4.5, 4.5))
+    fig, ax = figure_and_axes(ax, figsize=(4.5, 4.5))
     if groups is not None:
         for idx in _split_groups(groups)[1]:
             if 0 < np.count_nonzero(y[idx]) < len(idx):
@@ -130,7 +131,7 @@ def plot_score_map(
     xs, ys, grid = _to_grid(x / 1e3, y / 1e3, score)
     # a signed score (a stress change) is centred: 0 Pa gets the middle of the colour map
     norm = CenteredNorm(0.0) if score.min() < 0 < score.max() else None
-    fig, ax = _figure_and_axes(ax, figsize=(6, 5))
+    fig, ax = figure_and_axes(ax, figsize=(6, 5))
     mesh = ax.pcolormesh(xs, ys, grid, cmap=cmap, norm=norm, shading="nearest")
     ax.scatter(x[positive] / 1e3, y[positive] / 1e3, s=10, c="k", edgecolors="w", linewidths=0.4)
     fig.colorbar(mesh, ax=ax, label=score_name)
@@ -219,13 +220,6 @@ def plot_strike_averaged_maps(
 
 #: Stress metrics that are not in Pa: the invariants I2 (Pa^2) and I3 (Pa^3).
 _STRESS_POWER = {"I2": 2, "I3": 3}
-
-
-def _figure_and_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
-    if ax is not None:
-        return ax.figure, ax
-    fig = plt.figure(figsize=figsize, layout="constrained")
-    return fig, fig.subplots()
 
 
 def _pick_layer(z: np.ndarray, positive: np.ndarray, depth: float | None) -> float:

@@ -6,12 +6,15 @@ import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
 from scipy.stats import norm
 from sklearn.utils.validation import check_is_fitted
 
 from .._warnings import user_stacklevel
+from ._axes import figure_and_axes
 from ._images import _image_shape
 
 __all__ = ["plot_latent_manifold", "plot_latent_scatter"]
@@ -25,6 +28,7 @@ def plot_latent_manifold(
     image_shape: tuple[int, int] | None = None,
     cmap: str = "gray",
     title: str | None = None,
+    ax: Axes | None = None,
 ) -> Figure:
     """Decode a grid of the 2-D latent space into one mosaic of images.
 
@@ -50,6 +54,8 @@ def plot_latent_manifold(
     title : str, optional
         Title of the axes; ``"Decoded from a grid of the latent space"`` if
         not given.
+    ax : matplotlib Axes, optional
+        Draw into it (e.g. one panel of a grid); default: a new figure.
 
     Returns
     -------
@@ -73,8 +79,7 @@ def plot_latent_manifold(
     tiles = np.pad(tiles, ((0, 0), (0, 0), (0, 1), (0, 1)), constant_values=np.nan)
     mosaic = tiles.transpose(0, 2, 1, 3).reshape(n_per_side * (h + 1), n_per_side * (w + 1))
     colormap = plt.get_cmap(cmap).with_extremes(bad="white")  # an unknown cmap fails here
-    fig = plt.figure(figsize=(7, 7))
-    ax = fig.subplots()
+    fig, ax = figure_and_axes(ax, figsize=(7, 7))
     # one unit per tile (with its blank line): tile i is centred on i + 1/2 on both axes
     size = n_per_side * (h + 1) - 1
     ax.imshow(mosaic[:-1, :-1], cmap=colormap,
@@ -87,11 +92,11 @@ def plot_latent_manifold(
     ax.set_xlabel("z[0]")
     ax.set_ylabel("z[1]")
     ax.set_title(title or "Decoded from a grid of the latent space")
-    fig.tight_layout()
     return fig
 
 
-def plot_latent_scatter(Z, labels=None, *, cmap: str = "tab10", title: str | None = None) -> Figure:
+def plot_latent_scatter(Z: ArrayLike, labels: ArrayLike | None = None, *, cmap: str = "tab10",
+                        title: str | None = None, ax: Axes | None = None) -> Figure:
     """Scatter plot of 2-D latent codes, coloured by label.
 
     Parameters
@@ -108,6 +113,8 @@ def plot_latent_scatter(Z, labels=None, *, cmap: str = "tab10", title: str | Non
         is the default.
     title : str, optional
         Title of the axes; ``"Latent means of the data"`` if not given.
+    ax : matplotlib Axes, optional
+        Draw into it (e.g. one panel of a grid); default: a new figure.
 
     Returns
     -------
@@ -120,8 +127,7 @@ def plot_latent_scatter(Z, labels=None, *, cmap: str = "tab10", title: str | Non
     if labels is not None and len(labels) != len(Z):
         raise ValueError(f"{len(labels)} labels for {len(Z)} points.")
     colormap = plt.get_cmap(cmap)  # an unknown cmap fails before a figure exists
-    fig = plt.figure(figsize=(7, 6))
-    ax = fig.subplots()
+    fig, ax = figure_and_axes(ax, figsize=(7, 6))
     if labels is None:
         ax.scatter(Z[:, 0], Z[:, 1], s=4)
     else:
@@ -142,5 +148,4 @@ def plot_latent_scatter(Z, labels=None, *, cmap: str = "tab10", title: str | Non
     ax.set_xlabel("z[0]")
     ax.set_ylabel("z[1]")
     ax.set_title(title or "Latent means of the data")
-    fig.tight_layout()
     return fig

@@ -216,3 +216,12 @@ def test_latent_scatter_gives_every_class_its_own_colour(k):
     assert len(colours) == k
     with pytest.warns(UserWarning, match=f"{k} classes but the colormap 'Set1' has 9 colours"):
         plot_latent_scatter(Z, labels, cmap="Set1")
+
+
+def test_latent_plots_draw_into_a_given_axes(vae_2d, small_X):
+    fig, (left, right) = plt.subplots(1, 2)
+    assert plot_latent_manifold(vae_2d, n_per_side=4, ax=left) is fig
+    assert plot_latent_scatter(vae_2d.transform(small_X[:50]), np.arange(50) % 3, ax=right) is fig
+    assert len(left.images) == 1 and len(right.collections) == 1
+    assert len(fig.axes) == 3  # the two panels and the scatter's colour bar: no new figure
+    assert plt.get_fignums() == [fig.number]

@@ -141,13 +141,16 @@ def compare_scorers(
       several output columns gives one row per column, named
       ``"name:column"`` (column names from a DataFrame output or
       ``get_feature_names_out()``, else the column index);
-    - a callable ``f(X)`` returning scores (one column, or several as above).
+    - a callable ``f(X)`` returning scores (one column, or several as above);
+    - the scores themselves, computed already: a numpy array, Series or
+      DataFrame with one row per cell of ``X`` (one column, or several as above).
 
     Parameters
     ----------
     scorers : mapping of str to scorer
         Name of each scorer (the row index of the result) to a fitted
-        classifier, a fitted transformer or a callable, as listed above.
+        classifier, a fitted transformer, a callable or an array of scores,
+        as listed above.
     X : array-like or DataFrame
         Passed unchanged to every scorer.
     y : array-like of shape (n_cells,)
@@ -356,6 +359,8 @@ def _rank_auc_test(
 
 def _scorer_outputs(name: str, scorer: object, X) -> list[tuple[str, np.ndarray]]:
     """``(label, score)`` pairs of one scorer: one per output column."""
+    if isinstance(scorer, np.ndarray | pd.Series | pd.DataFrame):  # scores computed already
+        return _columns(name, scorer, None)
     if hasattr(scorer, "predict_proba"):
         proba = np.asarray(scorer.predict_proba(X))
         classes = list(getattr(scorer, "classes_", range(proba.shape[1])))

@@ -93,8 +93,7 @@ def evaluate_files(
     # score the test cells once: the table and the figure both use these
     scores = {name: _scorer_outputs(name, scorer, X_test)[0][1]
               for name, scorer in scorers.items()}
-    table = compare_scorers({name: (lambda X, s=s: s) for name, s in scores.items()}, X_test,
-                            y_test, groups, n_permutations=n_permutations,
+    table = compare_scorers(scores, X_test, y_test, groups, n_permutations=n_permutations,
                             random_state=random_state)
     if out_dir is not None:
         out = Path(out_dir)

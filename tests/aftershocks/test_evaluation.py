@@ -200,15 +200,22 @@ def test_compare_scorers(features):
         "both": FunctionTransformer(),  # two output columns
         "second": FunctionTransformer(lambda X: X[:, [1]]),  # one column
         "minus_first": lambda X: -X[:, 0],
+        "precomputed": pd.Series(X[:, 1]),  # scores computed already
+        "precomputed_both": pd.DataFrame(X, columns=["a", "b"]),
     }
     table = compare_scorers(scorers, X, y)
     assert list(table.columns) == ["merged_auc"]
     assert table.index.name == "scorer"
-    assert set(table.index) == {"logistic", "svm", "both:0", "both:1", "second", "minus_first"}
+    assert set(table.index) == {"logistic", "svm", "both:0", "both:1", "second", "minus_first",
+                                "precomputed", "precomputed_both:a", "precomputed_both:b"}
     assert table.merged_auc.is_monotonic_decreasing
     assert table.index[-1] == "minus_first"
     assert table.loc["both:1", "merged_auc"] == pytest.approx(roc_auc_score(y, X[:, 1]))
     assert table.loc["second", "merged_auc"] == table.loc["both:1", "merged_auc"]
+    assert table.loc["precomputed", "merged_auc"] == table.loc["both:1", "merged_auc"]
+    assert table.loc["precomputed_both:a", "merged_auc"] == table.loc["both:0", "merged_auc"]
+    with pytest.raises(ValueError, match="precomputed"):
+        compare_scorers({"precomputed": X[:-1, 0]}, X, y)  # one score per cell
     proba = scorers["logistic"].predict_proba(X)[:, 1]
     assert table.loc["logistic", "merged_auc"] == pytest.approx(roc_auc_score(y, proba))
 

@@ -77,12 +77,12 @@ ax.errorbar(
 )
 ax.set_xscale("log", base=2)
 ax.set_xticks(n_components, labels=n_components)
-ax.set_xlabel("n_components (code size)")
-ax.set_ylabel("cross-validated accuracy")
+ax.set_xlabel("code size (n_components)")
+ax.set_ylabel(f"accuracy (mean +- sd over {search.n_splits_} folds)")
 ax.set_title("Autoencoder codes + logistic regression")
 fig.tight_layout()
 if args.out:
     args.out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.out / "grid_search.png")
+    fig.savefig(args.out / "grid_search.png", dpi=200)
 
 plt.show()

@@ -85,11 +85,12 @@ for name, mse in test_mse.items():
 # Each column is one test image; the rows show it as reconstructed by each model.
 fig = plot_image_rows(
     [X_test, reconstruct(dense, X_test), reconstruct(conv, X_test), np.clip(X_pca, 0, 1)],
-    ["original", "dense", "conv", "PCA"],
-    title="Test digits and their reconstructions",
+    ["original", *(f"{name.split(',')[0]}\nMSE {mse:.4f}" for name, mse in test_mse.items())],
+    title=(f"Test digits and their reconstructions (codes of {dense.n_components_}, "
+           f"{conv.n_components_} and {pca.n_components_} numbers)"),
 )
 if args.out:
     args.out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.out / "reconstructions.png")
+    fig.savefig(args.out / "reconstructions.png", dpi=200)
 
 plt.show()

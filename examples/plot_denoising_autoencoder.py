@@ -71,10 +71,10 @@ print(f"MSE vs clean, plain autoencoder on the noise: {mse(plain_out):.4f}")
 fig = plot_image_rows(
     [X_test, X_noisy, denoised, plain_out],
     ["clean", "noisy", "denoised", "plain AE"],
-    title="Denoising test digits (noise std 0.5)",
+    title="Denoising test digits (Gaussian noise, sd 0.5, clipped to [0, 1])",
 )
 if args.out:
     args.out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.out / "denoising.png")
+    fig.savefig(args.out / "denoising.png", dpi=200)
 
 plt.show()

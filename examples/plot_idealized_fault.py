@@ -86,6 +86,6 @@ print(table.round(1).to_string(na_rep="-"))
 
 if args.out:
     args.out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.out / "idealized_fault.png")
+    fig.savefig(args.out / "idealized_fault.png", dpi=200)
 
 plt.show()

@@ -180,17 +180,18 @@ print(table.sort_values("ROC AUC (histograms)", ascending=False).round(4).to_str
 # The curves
 # ----------
 fig, ax = plt.subplots(figsize=(5.5, 5))
-for name, (fpr, tpr, auc) in curves.items():
-    ax.plot(fpr, tpr, label=f"{name} ({auc:.3f})")
-ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":")
-ax.set(xlabel="false positive rate", ylabel="true positive rate", aspect="equal",
+styles = ["-", "--", "-.", ":"]
+for k, (name, (fpr, tpr, auc)) in enumerate(curves.items()):
+    ax.plot(fpr, tpr, ls=styles[k % len(styles)], lw=1.8, label=f"{name} (AUC {auc:.3f})")
+ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":", label="chance")
+ax.set(xlabel="False positive rate", ylabel="True positive rate", aspect="equal",
        title=f"Baselines on {written:,} cells, out of core")
 ax.legend(loc="lower right", fontsize="small")
 fig.tight_layout()
 
 if args.out:
     args.out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.out / "out_of_core_roc.png")
+    fig.savefig(args.out / "out_of_core_roc.png", dpi=200)
 if tmp is not None:
     tmp.cleanup()
 

@@ -60,7 +60,8 @@ figures = {"vae_manifold": plot_latent_manifold(vae)}
 # -------------------------------
 # ``transform`` gives the posterior means; digits of the same class cluster.
 figures["vae_latent_scatter"] = plot_latent_scatter(
-    vae.transform(test.data), test.target, title="VAE latent means of the test digits"
+    vae.transform(test.data), test.target, title="VAE latent means of the test digits",
+    colorbar_label="digit",
 )
 
 # %%
@@ -74,6 +75,6 @@ figures["vae_samples"] = plot_image_rows(
 if args.out:
     args.out.mkdir(parents=True, exist_ok=True)
     for name, fig in figures.items():
-        fig.savefig(args.out / f"{name}.png")
+        fig.savefig(args.out / f"{name}.png", dpi=200)
 
 plt.show()

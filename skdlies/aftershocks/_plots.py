@@ -38,29 +38,33 @@ def plot_roc_curves(
     ax : matplotlib Axes, optional
         Draw into it (e.g. one panel of a grid); default: a new figure.
     label : str, optional
-        Name of the score, put before the merged AUC in the title.
+        Name of the score: the title of the axes (the merged AUC is in the
+        legend).
 
     Returns
     -------
     matplotlib.figure.Figure
         Its axes hold one line per two-class group, the merged curve and the
-        diagonal (in that order).
+        diagonal (in that order), and a legend.
     """
     y, score, groups = _check_inputs(y_true, score, groups)
     auc = merged_roc_auc(y, score)
     fig, ax = figure_and_axes(ax, figsize=(4.5, 4.5))
     if groups is not None:
-        for idx in _split_groups(groups)[1]:
-            if 0 < np.count_nonzero(y[idx]) < len(idx):
-                fpr, tpr, _ = roc_curve(y[idx], score[idx])
-                ax.plot(fpr, tpr, color="0.6", lw=0.6, alpha=0.7)
+        two_class = [idx for idx in _split_groups(groups)[1]
+                     if 0 < np.count_nonzero(y[idx]) < len(idx)]
+        for k, idx in enumerate(two_class):
+            fpr, tpr, _ = roc_curve(y[idx], score[idx])
+            ax.plot(fpr, tpr, color="0.6", lw=0.6, alpha=0.7,
+                    label=f"each group ({len(two_class)})" if k == 0 else None)
     fpr, tpr, _ = roc_curve(y, score)
-    ax.plot(fpr, tpr, color="k", lw=2.5, label="all cells merged")
-    ax.plot([0, 1], [0, 1], color="0.3", lw=1, ls="--")
+    ax.plot(fpr, tpr, color="k", lw=2.5, label=f"all cells merged, AUC = {auc:.3f}")
+    ax.plot([0, 1], [0, 1], color="0.3", lw=1, ls="--", label="chance")
     ax.set(xlim=(0, 1), ylim=(0, 1), aspect="equal")
     ax.set_xlabel("False positive rate")
     ax.set_ylabel("True positive rate")
-    ax.set_title(f"{label}: AUC = {auc:.3f}" if label else f"AUC = {auc:.3f}")
+    ax.set_title(label if label else "ROC curve")
+    ax.legend(loc="lower right", fontsize="small")
     return fig
 
 
@@ -75,6 +79,7 @@ def plot_score_map(
     ax: Axes | None = None,
     cmap: str = "viridis",
     score_name: str = "score",
+    fault_xy=None,
 ) -> Figure:
     """Map of a score on one depth slice of the cell grid, with aftershock cells marked.
 
@@ -104,6 +109,9 @@ def plot_score_map(
         both signs is drawn on a scale centred on 0.
     score_name : str, default="score"
         Colour-bar label; include the units, e.g. ``"ΔCFS (Pa)"``.
+    fault_xy : array-like of shape (m, 2), optional
+        Points of the fault (m, x East and y North, e.g. the centres of the
+        patches), drawn as small grey crosses over the map.
 
     Returns
     -------
@@ -119,13 +127,14 @@ def plot_score_map(
     positive = _check_labels(label, "label")
     n = len(positive)
     x, y, score = (_check_score(v, n, what) for v, what in ((x, "x"), (y, "y"), (score, "score")))
-    title = f"{np.count_nonzero(positive)} aftershock cells"
+    title = f"{np.count_nonzero(positive)} cells with aftershocks"
     if z is not None:
         z = _check_score(z, n, "z")
         layer = _pick_layer(z, positive, depth)
         keep = z == layer
         x, y, score, positive = x[keep], y[keep], score[keep], positive[keep]
-        title = f"z = {layer / 1e3:g} km, {np.count_nonzero(positive)} aftershock cells"
+        title = (f"depth {-layer / 1e3:g} km: {np.count_nonzero(positive)} cells with "
+                 "aftershocks")
     elif depth is not None:
         raise ValueError("depth selects a layer of z; pass z as well.")
     xs, ys, grid = _to_grid(x / 1e3, y / 1e3, score)
@@ -133,7 +142,16 @@ def plot_score_map(
     norm = CenteredNorm(0.0) if score.min() < 0 < score.max() else None
     fig, ax = figure_and_axes(ax, figsize=(6, 5))
     mesh = ax.pcolormesh(xs, ys, grid, cmap=cmap, norm=norm, shading="nearest")
-    ax.scatter(x[positive] / 1e3, y[positive] / 1e3, s=10, c="k", edgecolors="w", linewidths=0.4)
+    ax.scatter(x[positive] / 1e3, y[positive] / 1e3, s=10, c="k", edgecolors="w", linewidths=0.4,
+               label="cell with aftershocks")
+    if fault_xy is not None:
+        fault = np.asarray(fault_xy, dtype=np.float64)
+        if fault.ndim != 2 or fault.shape[1] != 2 or not np.isfinite(fault).all():
+            raise ValueError(f"fault_xy must be finite points of shape (m, 2), got shape "
+                             f"{fault.shape}.")
+        ax.scatter(fault[:, 0] / 1e3, fault[:, 1] / 1e3, s=12, marker="x", c="0.5",
+                   linewidths=0.8, label="fault")
+    ax.legend(loc="upper right", fontsize="small")
     fig.colorbar(mesh, ax=ax, label=score_name)
     ax.set_aspect("equal")
     ax.set_xlabel("x, East (km)")
@@ -182,9 +200,9 @@ def plot_strike_averaged_maps(
     for ax, name, values in zip(axes[0], [*names, None], [*maps, fields.forecast], strict=True):
         ticks = None
         if name is None:
-            title, unit, kwargs = "network forecast", "probability", {"cmap": "viridis"}
+            title, unit, kwargs = "network forecast", "network output", {"cmap": "viridis"}
         else:
-            title = name if tensor == "full" else f"{name} (deviatoric)"
+            title = _PRETTY.get(name, name) + ("" if tensor == "full" else " (deviatoric)")
             if name == "r":
                 unit, kwargs = "km", {"cmap": "viridis_r"}
             else:
@@ -209,15 +227,20 @@ def plot_strike_averaged_maps(
         ax.set_title(title)
         ax.set_xlabel("along strike (km)")
         ax.set_aspect("equal")
-        fig.colorbar(image, ax=ax, shrink=0.8, label=unit, ticks=ticks)
+        clipped = "norm" in kwargs  # the 99th percentile tops the scale: arrows say so
+        fig.colorbar(image, ax=ax, shrink=0.8, label=unit, ticks=ticks,
+                     extend="both" if clipped else "neither")
     axes[0, 0].set_ylabel("across strike (km)")
     n, fault = len(fields.strikes), fields.fault
     fig.suptitle(f"Vertical right-lateral fault, {2 * half:g} km x {fault['width_km']:g} km, "
-                 f"{fault['slip_m']:g} m slip; depth {fault['depth_km']:g} km; "
+                 f"{fault['slip_m']:g} m slip; maps at {fault['depth_km']:g} km depth; "
                  f"averaged over {n} strike{'s' if n > 1 else ''}")
     return fig
 
 
+#: Panel titles of the metric columns (mathtext).
+_PRETTY = {"dCFS (mu=0.4)": r"$\Delta$CFS ($\mu$ = 0.4)", "dtau_max": r"$\Delta\tau_{\max}$",
+           "sqrt(3J2)": r"$\sqrt{3 J_2}$"}
 #: Stress metrics that are not in Pa: the invariants I2 (Pa^2) and I3 (Pa^3).
 _STRESS_POWER = {"I2": 2, "I3": 3}
 

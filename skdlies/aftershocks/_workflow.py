@@ -36,6 +36,7 @@ def evaluate_files(
     n_permutations: int = 0,
     random_state: int | None = 0,
     callbacks: list | None = None,
+    title: str | None = None,
 ) -> pd.DataFrame:
     """Fit ``DeVriesFeatures() -> AftershockNet()`` on ``train``; rank it and baselines on ``test``.
 
@@ -56,6 +57,8 @@ def evaluate_files(
     random_state : int or None, default=0
     callbacks : list of skorch callbacks or None, default=None
         Passed to ``AftershockNet`` (e.g. a progress bar over the epochs).
+    title : str, optional
+        Title of ``roc_curves.png``; default: the names of the two files.
 
     Returns
     -------
@@ -99,12 +102,16 @@ def evaluate_files(
         out = Path(out_dir)
         with atomic_path(out / "auc_table.csv") as tmp:
             table.to_csv(tmp)
-        fig, axes = plt.subplots(1, len(scorers), figsize=(4.2 * len(scorers), 4.4))
+        fig, axes = plt.subplots(1, len(scorers), figsize=(3.6 * len(scorers), 4.0),
+                                 sharey=True, layout="constrained")
         for ax, (name, score) in zip(axes, scores.items(), strict=True):
             plot_roc_curves(y_test, score, groups, ax=ax, label=name)
-        fig.tight_layout()
+        for ax in axes[1:]:
+            ax.set_ylabel("")
+        fig.suptitle(title or f"Trained on {Path(train).name}, tested on {Path(test).name} "
+                              f"({len(y_test):,} cells)")
         with atomic_path(out / "roc_curves.png") as tmp:
-            fig.savefig(tmp, dpi=100, format="png")
+            fig.savefig(tmp, dpi=200, format="png")
         plt.close(fig)
     return table
 

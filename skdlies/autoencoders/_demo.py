@@ -22,7 +22,7 @@ __all__ = ["run_demo"]
 
 def _save(fig, path: Path) -> None:
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, format=path.suffix.lstrip("."))
+        fig.savefig(tmp, dpi=200, format=path.suffix.lstrip("."))
     plt.close(fig)
 
 
@@ -84,18 +84,22 @@ def run_demo(
 
     for name in ("dense", "conv"):
         metrics[f"{name}_test_mse"] = -models[name].score(X_test)
-        _save(plot_image_rows([X_test, reconstruct(models[name], X_test)],
+        model = models[name]
+        _save(plot_image_rows([X_test, reconstruct(model, X_test)],
                               ["original", "reconstruction"],
-                              title=f"{type(models[name]).__name__}: test images"),
+                              title=f"{type(model).__name__} ({model.n_components_}-number code): "
+                                    f"test images, MSE {metrics[f'{name}_test_mse']:.4f}"),
               out / f"{name}_reconstructions.png")
     denoised = reconstruct(models["denoising"], noisy)
     metrics["denoising_test_mse"] = float(np.mean((denoised - X_test) ** 2))
     _save(plot_image_rows([X_test, noisy, denoised], ["clean", "noisy", "denoised"],
-                          title="Denoising autoencoder (noise 0.5)"), out / "denoising.png")
+                          title="Denoising autoencoder: Gaussian noise, sd 0.5, clipped to [0, 1]"),
+          out / "denoising.png")
     vae = models["vae"]
     metrics["vae_test_elbo"] = vae.score(X_test)
     _save(plot_latent_manifold(vae), out / "vae_manifold.png")
-    _save(plot_latent_scatter(vae.transform(X_test), y_test, title="VAE latent means (test set)"),
+    _save(plot_latent_scatter(vae.transform(X_test), y_test, title="VAE latent means (test set)",
+                              colorbar_label="digit"),
           out / "vae_latent_scatter.png")
     _save(plot_image_rows([vae.sample(10, random_state=random_state)], ["sampled"],
                           title="VAE: decoded draws from the prior"), out / "vae_samples.png")

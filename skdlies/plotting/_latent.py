@@ -89,14 +89,16 @@ def plot_latent_manifold(
     centres = ticks + (w / (w + 1)) / 2
     ax.set_xticks(centres, [f"{axis[i]:.2f}" for i in ticks])
     ax.set_yticks(ticks + (h / (h + 1)) / 2, [f"{axis[i]:.2f}" for i in ticks])
-    ax.set_xlabel("z[0]")
+    spread = f"tiles at N(0, 1) quantiles {quantiles[0]:.0%}-{quantiles[1]:.0%}"
+    ax.set_xlabel(f"z[0] ({spread})")
     ax.set_ylabel("z[1]")
     ax.set_title(title or "Decoded from a grid of the latent space")
     return fig
 
 
 def plot_latent_scatter(Z: ArrayLike, labels: ArrayLike | None = None, *, cmap: str = "tab10",
-                        title: str | None = None, ax: Axes | None = None) -> Figure:
+                        title: str | None = None, colorbar_label: str = "label",
+                        ax: Axes | None = None) -> Figure:
     """Scatter plot of 2-D latent codes, coloured by label.
 
     Parameters
@@ -113,13 +115,16 @@ def plot_latent_scatter(Z: ArrayLike, labels: ArrayLike | None = None, *, cmap: 
         is the default.
     title : str, optional
         Title of the axes; ``"Latent means of the data"`` if not given.
+    colorbar_label : str, default="label"
+        What the classes are, e.g. ``"digit"``.
     ax : matplotlib Axes, optional
         Draw into it (e.g. one panel of a grid); default: a new figure.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The figure: ``z[0]`` against ``z[1]``, one point per sample.
+        The figure: ``z[0]`` against ``z[1]`` on equal scales, one
+        semi-transparent point per sample (dense regions stay readable).
     """
     Z = np.asarray(Z)
     if Z.ndim != 2 or Z.shape[1] != 2:
@@ -128,8 +133,12 @@ def plot_latent_scatter(Z: ArrayLike, labels: ArrayLike | None = None, *, cmap: 
         raise ValueError(f"{len(labels)} labels for {len(Z)} points.")
     colormap = plt.get_cmap(cmap)  # an unknown cmap fails before a figure exists
     fig, ax = figure_and_axes(ax, figsize=(7, 6))
+    # many points: small and see-through, so dense regions stay readable; few: plain dots
+    many = len(Z) > 2000
+    style = {"s": 3 if many else 8, "alpha": 0.4 if many else 0.9, "linewidths": 0,
+             "rasterized": True}
     if labels is None:
-        ax.scatter(Z[:, 0], Z[:, 1], s=4)
+        ax.scatter(Z[:, 0], Z[:, 1], **style)
     else:
         classes, codes = np.unique(np.asarray(labels), return_inverse=True)
         k = len(classes)
@@ -142,10 +151,12 @@ def plot_latent_scatter(Z: ArrayLike, labels: ArrayLike | None = None, *, cmap: 
             colormap = plt.get_cmap(wider)
         colours = colormap.resampled(k) if colormap.N != k else colormap
         points = ax.scatter(Z[:, 0], Z[:, 1], c=codes, cmap=colours, vmin=-0.5,
-                            vmax=k - 0.5, s=4)
-        bar = fig.colorbar(points, ax=ax, label="label", ticks=np.arange(k))
+                            vmax=k - 0.5, **style)
+        bar = fig.colorbar(points, ax=ax, label=colorbar_label, ticks=np.arange(k))
+        bar.solids.set_alpha(1)
         bar.ax.set_yticklabels([str(c) for c in classes])
     ax.set_xlabel("z[0]")
     ax.set_ylabel("z[1]")
+    ax.set_aspect("equal", adjustable="datalim")  # the prior is isotropic
     ax.set_title(title or "Latent means of the data")
     return fig

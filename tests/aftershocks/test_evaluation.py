@@ -263,12 +263,15 @@ def test_plot_roc_curves():
     assert isinstance(fig, Figure)
     (ax,) = fig.axes
     assert len(ax.lines) == 5 + 2  # two-class groups, merged, diagonal
-    assert ax.get_title() == f"ΔCFS: AUC = {roc_auc_score(y, score):.3f}"
+    assert ax.get_title() == "ΔCFS"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["each group (5)", f"all cells merged, AUC = {roc_auc_score(y, score):.3f}",
+                      "chance"]
     assert ax.lines[-2].get_linewidth() > ax.lines[0].get_linewidth()
     fig2, ax2 = plt.subplots()
     assert plot_roc_curves(y, score, ax=ax2) is fig2
     assert len(ax2.lines) == 2
-    assert ax2.get_title().startswith("AUC = ")
+    assert ax2.get_title() == "ROC curve" and len(ax2.get_legend().get_texts()) == 2
 
 
 def grid_cells():
@@ -291,16 +294,23 @@ def test_plot_score_map():
     assert isinstance(mesh, QuadMesh) and isinstance(dots, PathCollection)
     assert mesh.get_array().size == 80  # one slice of 10 x 8 cells
     assert len(dots.get_offsets()) == label[z == -7.5e3].sum()  # the layer with most aftershocks
-    assert ax.get_title().startswith("z = -7.5 km")
+    assert ax.get_title().startswith("depth 7.5 km: ")
     assert fig.axes[1].get_ylabel() == "ΔCFS (Pa)"  # colour bar
     np.testing.assert_allclose(ax.get_xlim(), (-2.5, 47.5))  # km, cell edges
 
     fig = plot_score_map(x, y, score, label, z=z, depth=3e3)  # positive down: z = -2.5 km
-    assert fig.axes[0].get_title().startswith("z = -2.5 km")
+    assert fig.axes[0].get_title().startswith("depth 2.5 km: ")
     assert len(fig.axes[0].collections[1].get_offsets()) == label[z == -2.5e3].sum()
     top = z == -2.5e3
     fig, ax = plt.subplots()
     assert plot_score_map(x[top], y[top], score[top], label[top], ax=ax) is fig
+    fault = np.array([[10e3, 0.0], [10e3, 20e3]])
+    ax = plot_score_map(x, y, score, label, z=z, fault_xy=fault).axes[0]
+    np.testing.assert_array_equal(ax.collections[2].get_offsets(), fault / 1e3)  # km
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["cell with aftershocks",
+                                                                   "fault"]
+    with pytest.raises(ValueError, match="fault_xy must be finite points of shape"):
+        plot_score_map(x, y, score, label, z=z, fault_xy=[1.0, 2.0])
 
 
 def test_plot_score_map_centres_signed_scores():

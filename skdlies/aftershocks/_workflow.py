@@ -102,7 +102,7 @@ def evaluate_files(
         out = Path(out_dir)
         with atomic_path(out / "auc_table.csv") as tmp:
             table.to_csv(tmp)
-        fig, axes = plt.subplots(1, len(scorers), figsize=(3.6 * len(scorers), 4.0),
+        fig, axes = plt.subplots(1, len(scorers), figsize=(3.6 * len(scorers), 4.3),
                                  sharey=True, layout="constrained")
         for ax, (name, score) in zip(axes, scores.items(), strict=True):
             plot_roc_curves(y_test, score, groups, ax=ax, label=name)
@@ -111,7 +111,7 @@ def evaluate_files(
         fig.suptitle(title or f"Trained on {Path(train).name}, tested on {Path(test).name} "
                               f"({len(y_test):,} cells)")
         with atomic_path(out / "roc_curves.png") as tmp:
-            fig.savefig(tmp, dpi=200, format="png")
+            fig.savefig(tmp, dpi=200, format="png", bbox_inches="tight")
         plt.close(fig)
     return table
 

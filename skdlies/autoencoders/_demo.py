@@ -22,7 +22,7 @@ __all__ = ["run_demo"]
 
 def _save(fig, path: Path) -> None:
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=200, format=path.suffix.lstrip("."))
+        fig.savefig(tmp, dpi=200, format=path.suffix.lstrip("."), bbox_inches="tight")
     plt.close(fig)
 
 

@@ -50,7 +50,7 @@ def plot_latent_manifold(
     image_shape : (height, width), optional
         For non-square images.
     cmap : str, default="gray"
-        Matplotlib colormap of the images; the gaps between them are white.
+        Matplotlib colormap of the images; thin white lines separate them.
     title : str, optional
         Title of the axes; ``"Decoded from a grid of the latent space"`` if
         not given.
@@ -75,20 +75,19 @@ def plot_latent_manifold(
     images = vae.inverse_transform(np.column_stack([z1.ravel(), z2.ravel()]))
     h, w = _image_shape(images.shape[1], image_shape)
     tiles = images.reshape(n_per_side, n_per_side, h, w).astype(np.float64)
-    # one blank (NaN, drawn white) pixel row and column after every tile
-    tiles = np.pad(tiles, ((0, 0), (0, 0), (0, 1), (0, 1)), constant_values=np.nan)
-    mosaic = tiles.transpose(0, 2, 1, 3).reshape(n_per_side * (h + 1), n_per_side * (w + 1))
-    colormap = plt.get_cmap(cmap).with_extremes(bad="white")  # an unknown cmap fails here
+    mosaic = tiles.transpose(0, 2, 1, 3).reshape(n_per_side * h, n_per_side * w)
+    colormap = plt.get_cmap(cmap)  # an unknown cmap fails here
     fig, ax = figure_and_axes(ax, figsize=(7, 7))
-    # one unit per tile (with its blank line): tile i is centred on i + 1/2 on both axes
-    size = n_per_side * (h + 1) - 1
-    ax.imshow(mosaic[:-1, :-1], cmap=colormap,
-              extent=(0, size / (w + 1), 0, size / (h + 1)))
+    # one unit per tile: tile i spans i .. i + 1 and is centred on i + 1/2 on both axes
+    ax.imshow(mosaic, cmap=colormap, extent=(0, n_per_side, 0, n_per_side),
+              interpolation="nearest")
+    for edge in range(1, n_per_side):  # thin white borders, the same width at any resolution
+        ax.axvline(edge, color="white", lw=0.8)
+        ax.axhline(edge, color="white", lw=0.8)
     step = max(1, n_per_side // 7)
     ticks = np.arange(0, n_per_side, step)
-    centres = ticks + (w / (w + 1)) / 2
-    ax.set_xticks(centres, [f"{axis[i]:.2f}" for i in ticks])
-    ax.set_yticks(ticks + (h / (h + 1)) / 2, [f"{axis[i]:.2f}" for i in ticks])
+    ax.set_xticks(ticks + 0.5, [f"{axis[i]:.2f}" for i in ticks])
+    ax.set_yticks(ticks + 0.5, [f"{axis[i]:.2f}" for i in ticks])
     spread = f"tiles at N(0, 1) quantiles {quantiles[0]:.0%}-{quantiles[1]:.0%}"
     ax.set_xlabel(f"z[0] ({spread})")
     ax.set_ylabel("z[1]")

@@ -116,11 +116,11 @@ def test_image_rows_bad_input_is_clear_and_leaves_no_figure(rows, kwargs, match)
 def test_latent_manifold_mosaic_shape(vae_2d, n_per_side):
     fig = plot_latent_manifold(vae_2d, n_per_side=n_per_side)
     (ax,) = fig.axes
-    mosaic = np.ma.filled(ax.images[0].get_array(), np.nan)
-    side = n_per_side * 9 - 1  # 8-pixel tiles with one blank line between neighbours
-    assert mosaic.shape == (side, side)
-    assert np.isnan(mosaic[8]).all() and np.isnan(mosaic[:, 8]).all()
-    assert 0 <= np.nanmin(mosaic) and np.nanmax(mosaic) <= 1
+    mosaic = np.asarray(ax.images[0].get_array())
+    assert mosaic.shape == (n_per_side * 8, n_per_side * 8)  # 8-pixel tiles side by side
+    assert 0 <= mosaic.min() and mosaic.max() <= 1
+    borders = [line.get_xdata()[0] for line in ax.lines[::2]]
+    assert borders == list(range(1, n_per_side))  # a white line between neighbours
 
 
 def test_latent_manifold_tiles_are_decoded_grid_points(vae_2d):
@@ -130,7 +130,7 @@ def test_latent_manifold_tiles_are_decoded_grid_points(vae_2d):
     # top-left tile: lowest z[0], highest z[1]; bottom-right: highest z[0], lowest z[1]
     expected = vae_2d.inverse_transform(np.array([[lo, hi], [hi, lo]], dtype=np.float32))
     np.testing.assert_allclose(mosaic[:8, :8], expected[0].reshape(8, 8), atol=1e-5)
-    np.testing.assert_allclose(mosaic[9:, 9:], expected[1].reshape(8, 8), atol=1e-5)
+    np.testing.assert_allclose(mosaic[8:, 8:], expected[1].reshape(8, 8), atol=1e-5)
 
 
 def test_latent_manifold_ticks_name_the_z_of_each_tile(vae_2d):
@@ -141,11 +141,9 @@ def test_latent_manifold_ticks_name_the_z_of_each_tile(vae_2d):
     z = norm.ppf(np.linspace(0.1, 0.9, 4))
     assert [t.get_text() for t in ax.get_xticklabels()] == [f"{v:.2f}" for v in z]
     assert [t.get_text() for t in ax.get_yticklabels()] == [f"{v:.2f}" for v in z]
-    left, right, bottom, top = ax.images[0].get_extent()
-    # one unit per tile and its 1-pixel gap (8-pixel tiles): tile i spans i .. i + 8/9
-    assert (right - left) == pytest.approx(4 - 1 / 9) == (top - bottom)
-    np.testing.assert_allclose(ax.get_xticks(), np.arange(4) + 4 / 9)
-    np.testing.assert_allclose(ax.get_yticks(), np.arange(4) + 4 / 9)
+    assert tuple(ax.images[0].get_extent()) == (0, 4, 0, 4)  # one unit per tile
+    np.testing.assert_allclose(ax.get_xticks(), np.arange(4) + 0.5)  # tile centres
+    np.testing.assert_allclose(ax.get_yticks(), np.arange(4) + 0.5)
 
 
 def test_latent_manifold_needs_2d_latent_space(small_X):

@@ -30,6 +30,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import EpochScoring, LRScheduler
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
+from ._docstrings import fill_section
 from ._skorch import (
     EpochSnapshot,
     FastNet,
@@ -57,35 +58,36 @@ INFERENCE_BATCH_SIZE = 4096
 
 #: The numpydoc entries of the training hyperparameters that every network estimator shares,
 #: with the same defaults; each estimator's docstring has them at ``{shared_training}``.
-SHARED_TRAINING_DOC = """validation_fraction : float, default=None
-        Fraction of the training data held out to record ``valid_loss`` in
-        ``net_.history`` each epoch (combine with skorch's ``EarlyStopping``).
-    callbacks : list of skorch callbacks, default=None
-        Checkpointing, early stopping, learning-rate schedules... Copied at each
-        ``fit``: the list given here is never modified.
-    device : str, default="cpu"
-        PyTorch device, e.g. ``"cuda"``. Outputs are always numpy arrays on the host.
-    cuda_graph : bool, default=False
-        On a CUDA ``device``, record one training step in a CUDA graph and
-        replay it for every full batch: far fewer kernel launches, which bound
-        the speed of small networks on a GPU. Needs an optimizer with a
-        ``capturable`` option (Adam, Adadelta, ...) or SGD, and no callback
-        that acts on each batch; otherwise training runs eagerly with a
-        warning. Results are reproducible with an int ``random_state`` but not
-        bit-identical to eager training. See :doc:`/guide/scaling`.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, the validation split and every
-        random draw of training (denoising noise, dropout, balanced batches,
-        the VAE's samples). An int gives bit-identical results on the same
-        device; PyTorch's global generator is restored after ``fit``.
-    verbose : int, default=0
-        0 is silent; 1 prints skorch's per-epoch table."""
+SHARED_TRAINING_DOC = """\
+validation_fraction : float, default=None
+    Fraction of the training data held out to record ``valid_loss`` in
+    ``net_.history`` each epoch (combine with skorch's ``EarlyStopping``).
+callbacks : list of skorch callbacks, default=None
+    Checkpointing, early stopping, learning-rate schedules... Copied at each
+    ``fit``: the list given here is never modified.
+device : str, default="cpu"
+    PyTorch device, e.g. ``"cuda"``. Outputs are always numpy arrays on the host.
+cuda_graph : bool, default=False
+    On a CUDA ``device``, record one training step in a CUDA graph and
+    replay it for every full batch: far fewer kernel launches, which bound
+    the speed of small networks on a GPU. Needs an optimizer with a
+    ``capturable`` option (Adam, Adadelta, ...) or SGD, and no callback
+    that acts on each batch; otherwise training runs eagerly with a
+    warning. Results are reproducible with an int ``random_state`` but not
+    bit-identical to eager training. See :doc:`/guide/scaling`.
+random_state : int, RandomState instance or None, default=None
+    Seeds weight initialisation, shuffling, the validation split and every
+    random draw of training (denoising noise, dropout, balanced batches,
+    the VAE's samples). An int gives bit-identical results on the same
+    device; PyTorch's global generator is restored after ``fit``.
+verbose : int, default=0
+    0 is silent; 1 prints skorch's per-epoch table.
+"""
 
 
 def fill_training_doc(cls: type) -> type:
     """Class decorator: put SHARED_TRAINING_DOC at ``{shared_training}`` in the docstring."""
-    if cls.__doc__:
-        cls.__doc__ = cls.__doc__.replace("{shared_training}", SHARED_TRAINING_DOC)
+    cls.__doc__ = fill_section(cls.__doc__, "shared_training", SHARED_TRAINING_DOC)
     return cls
 
 

@@ -11,8 +11,9 @@ import pytest
 
 PACKAGES = ("skdlies", "skdlies.autoencoders", "skdlies.aftershocks", "skdlies.stress",
             "skdlies.datasets", "skdlies.plotting")
-#: ``name : type, default=value`` (several names share one entry: ``a, b : float, default=1``)
-ENTRY = re.compile(r"^ {4}(\w+(?:, \w+)*) : .*\bdefault[= ](.+?)\s*$")
+#: ``name : type, default=value`` (several names share one entry: ``a, b : float, default=1``),
+#: in a docstring cleaned by inspect.getdoc (a section's entries at column 0)
+ENTRY = re.compile(r"^(\w+(?:, \w+)*) : .*\bdefault[= ](.+?)\s*$")
 
 
 def public_callables():
@@ -30,7 +31,7 @@ def test_documented_defaults_are_the_signature_defaults(obj):
     assert "{shared_training}" not in doc and "{columns}" not in doc
     signature = inspect.signature(obj.__init__ if inspect.isclass(obj) else obj)
     checked = 0
-    for line in (obj.__doc__ or "").splitlines():
+    for line in doc.splitlines():
         match = ENTRY.match(line)
         if not match:
             continue
@@ -50,3 +51,17 @@ def test_documented_defaults_are_the_signature_defaults(obj):
     network = inspect.isclass(obj) and "max_epochs" in signature.parameters
     if network and not obj.__name__.startswith("Base"):  # the training hyperparameters at least
         assert checked >= 12, f"{obj.__qualname__}: only {checked} defaults documented"
+
+
+@pytest.mark.parametrize("indent", ["    ", ""])  # as Python <= 3.12 and >= 3.13 compile it
+def test_shared_sections_follow_the_placeholder_indentation(indent):
+    from skdlies._base import SHARED_TRAINING_DOC
+    from skdlies._docstrings import fill_section
+
+    doc = f"Summary.\n\n{indent}Parameters\n{indent}----------\n{indent}{{shared_training}}\n"
+    filled = inspect.cleandoc(fill_section(doc, "shared_training", SHARED_TRAINING_DOC))
+    entries = [line.split(" :")[0] for line in filled.splitlines() if ENTRY.match(line)]
+    assert entries == ["validation_fraction", "callbacks", "device", "cuda_graph",
+                       "random_state", "verbose"]
+    with pytest.raises(ValueError, match="no line"):
+        fill_section("Summary.", "shared_training", SHARED_TRAINING_DOC)

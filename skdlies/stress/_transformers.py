@@ -15,14 +15,17 @@ from numbers import Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._docstrings import fill_section
 from ._base import BaseStressTransformer
 from ._conventions import COMPONENTS, DEVRIES_COLUMNS
 from ._metrics import devries_features, max_shear, stress_invariants, sum_abs_stress, von_mises
 
 __all__ = ["DeVriesFeatures", "MaxShear", "StressInvariants", "SumAbsStress", "VonMises"]
 
-_COLUMNS_DOC = """columns : sequence of 6 str
-        DataFrame columns holding ``xx, yy, zz, xy, xz, yz`` in Pa; ignored for arrays."""
+_COLUMNS_DOC = """\
+columns : sequence of 6 str, default=DEVRIES_COLUMNS
+    DataFrame columns holding ``xx, yy, zz, xy, xz, yz`` in Pa; ignored for arrays.
+"""
 
 
 class MaxShear(BaseStressTransformer):
@@ -156,4 +159,4 @@ class DeVriesFeatures(BaseStressTransformer):
 
 
 for _cls in (MaxShear, VonMises, StressInvariants, SumAbsStress, DeVriesFeatures):
-    _cls.__doc__ = _cls.__doc__.replace("{columns}", _COLUMNS_DOC)
+    _cls.__doc__ = fill_section(_cls.__doc__, "columns", _COLUMNS_DOC)

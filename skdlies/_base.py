@@ -123,7 +123,15 @@ def _same_optimizer(a, b) -> bool:
     """Whether two ``optimizer`` values name the same class ("Adam" and "adam" do)."""
     try:
         return resolve_optimizer(a) is resolve_optimizer(b)
-    except ValueError:  # an unknown name: it fails at the next fit, which builds it
+    except (ValueError, TypeError):  # not an optimizer: it fails at the next fit, which builds it
+        return _same_value(a, b)
+
+
+def _same_layer_sizes(a, b) -> bool:
+    """Whether two ``hidden_layer_sizes`` build the same layers (8 and (8,) do)."""
+    try:
+        return check_layer_sizes(a) == check_layer_sizes(b)
+    except (ValueError, TypeError):  # invalid: it fails at the next fit
         return _same_value(a, b)
 
 
@@ -364,7 +372,7 @@ class BaseNeuralEstimator(BaseEstimator):
             self.net_.callbacks = self._net_callbacks(self.net_.train_split is not None)
             self.net_.initialize_callbacks()
             built["callbacks"] = current["callbacks"]
-        same = {"optimizer": _same_optimizer}
+        same = {"optimizer": _same_optimizer, "hidden_layer_sizes": _same_layer_sizes}
         changed = [name for name, value in current.items()  # max_epochs: partial_fit runs one
                    if name in built and name != "max_epochs"
                    and not same.get(name, _same_value)(value, built[name])]

@@ -148,10 +148,15 @@ def test_partial_fit_after_set_params(data):
     est.partial_fit(X)
     est.set_params(max_epochs=7)  # unused by partial_fit: silent
     est.partial_fit(X)
-    est.set_params(hidden_layer_sizes=[8], optimizer="ADAM")  # the same network and optimizer
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    for same in ({"hidden_layer_sizes": [8], "optimizer": "ADAM"}, {"hidden_layer_sizes": 8}):
+        est.set_params(**same)  # the same network and optimizer
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            est.partial_fit(X)
+    est.set_params(optimizer=int)  # not an optimizer: refused at the next fit, warned here
+    with pytest.warns(UserWarning, match="optimizer changed since"):
         est.partial_fit(X)
+    est.set_params(optimizer="adam")
     est.set_params(lr=0.5)
     with pytest.warns(UserWarning, match="lr changed since and take.s. effect at the next fit"):
         est.partial_fit(X)

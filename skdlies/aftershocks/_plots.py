@@ -133,7 +133,7 @@ def plot_score_map(
         layer = _pick_layer(z, positive, depth)
         keep = z == layer
         x, y, score, positive = x[keep], y[keep], score[keep], positive[keep]
-        title = (f"depth {-layer / 1e3:g} km: {np.count_nonzero(positive)} cells with "
+        title = (f"depth {abs(layer) / 1e3:g} km: {np.count_nonzero(positive)} cells with "
                  "aftershocks")
     elif depth is not None:
         raise ValueError("depth selects a layer of z; pass z as well.")

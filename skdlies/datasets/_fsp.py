@@ -473,8 +473,10 @@ def read_fsp(path: PathLike) -> SlipModel:
 
     Raises
     ------
-    FileNotFoundError
-        If ``path`` does not exist or cannot be read.
+    OSError
+        If ``path`` cannot be read: ``FileNotFoundError`` if it does not
+        exist, ``IsADirectoryError`` for a folder, ``PermissionError``, ...;
+        the message names the file.
     ValueError
         If the file is malformed; the message names the file and, where there
         is one, the 1-based line: a patch row with the wrong number of fields

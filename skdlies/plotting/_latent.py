@@ -156,6 +156,6 @@ def plot_latent_scatter(Z: ArrayLike, labels: ArrayLike | None = None, *, cmap: 
         bar.ax.set_yticklabels([str(c) for c in classes])
     ax.set_xlabel("z[0]")
     ax.set_ylabel("z[1]")
-    ax.set_aspect("equal", adjustable="datalim")  # the prior is isotropic
+    ax.set_aspect("equal", adjustable="box")  # the prior is isotropic; box: shared axes work
     ax.set_title(title or "Latent means of the data")
     return fig

@@ -223,3 +223,7 @@ def test_latent_plots_draw_into_a_given_axes(vae_2d, small_X):
     assert len(left.images) == 1 and len(right.collections) == 1
     assert len(fig.axes) == 3  # the two panels and the scatter's colour bar: no new figure
     assert plt.get_fignums() == [fig.number]
+    fig, axes = plt.subplots(1, 2, sharex=True, sharey=True)  # panels sharing both axes
+    for ax in axes:
+        plot_latent_scatter(vae_2d.transform(small_X[:50]), ax=ax)
+    fig.canvas.draw()  # equal aspect must not need to change the shared limits

@@ -194,6 +194,23 @@ def _check_no_validation_monitor(callbacks) -> None:
             )
 
 
+def _check_scoring_caches(callbacks) -> None:
+    """A ValueError for an ``EpochScoring(use_caching=False)``, which skdlies cannot feed.
+
+    Without its cache, skorch's scoring reads the targets from a skorch ``Dataset``;
+    skdlies keeps the data as tensors on the device instead, so the scorer would get
+    no targets (``y=None``) and fail, or score nonsense, after the first epoch.
+    """
+    for item in callbacks or []:
+        callback = item[1] if isinstance(item, tuple) else item
+        if isinstance(callback, EpochScoring) and callback.use_caching is False:
+            raise ValueError(
+                f"EpochScoring({callback.scoring!r}, use_caching=False) is not supported: "
+                "skdlies feeds scores from the predictions made during each epoch; leave "
+                "use_caching at its default (True)."
+            )
+
+
 def _warn_if_diverged(estimator, net) -> None:
     """Warn when training left non-finite weights (as scikit-learn's MLP fails).
 
@@ -353,6 +370,7 @@ class BaseNeuralEstimator(BaseEstimator):
         """
         if not validation:
             _check_no_validation_monitor(self.callbacks)
+        _check_scoring_caches(self.callbacks)
         # the snapshot comes first so that it records an epoch before EarlyStopping ends the run
         return [(SNAPSHOT_CALLBACK, EpochSnapshot()), *(copy.deepcopy(self.callbacks) or [])]
 

@@ -92,6 +92,15 @@ def test_epoch_scoring_with_classification_scorer_names(cells, scoring):
     assert recorded == pytest.approx(get_scorer(scoring)(model, Xv, yv), rel=1e-5)
 
 
+def test_epoch_scoring_without_its_cache_is_refused_before_training(cells):
+    X, y, _ = cells
+    model = AftershockNet(**FAST, validation_fraction=0.25, callbacks=[
+        EpochScoring("roc_auc", use_caching=False)])
+    with pytest.raises(ValueError, match=r"use_caching=False\) is not supported"):
+        model.fit(X, y)
+    assert not hasattr(model, "net_")
+
+
 def test_one_class_is_a_clear_error(cells):
     X, _, _ = cells
     with pytest.raises(ValueError, match=r"y has 1 class \(\[0\.0\]\)"):

@@ -48,12 +48,19 @@ root_doc = "index"
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
 default_role = "py:obj"  # `name` links to the object, as in numpydoc "See Also" sections
-# Every reference to a public skdlies name must resolve (a broken one fails the -W build).
-# References to other projects stay plain text: there is no intersphinx, since the build must
-# not need the network; so do private base classes and the single-backquoted code of the
-# docstrings inherited from scikit-learn ("X", "pandas").
+# Every reference must resolve (a broken one fails the -W build), except those to other
+# projects, which stay plain text (there is no intersphinx: the build must not need the network),
+# to private base classes, and the single-backquoted code of the docstrings that skdlies'
+# estimators inherit from scikit-learn ("X", "pandas", [...]).
 nitpicky = True
-nitpick_ignore_regex = [(r"py:.*", r"(?!skdlies(\.|$)).*"), (r"py:.*", r"skdlies\.(\w+\.)*_\w+.*")]
+_EXTERNAL = ("numpy", "np", "scipy", "torch", "sklearn", "skorch", "pandas", "pd", "matplotlib",
+             "dask", "distributed", "h5py", "pyproj", "pooch", "cutde", "safetensors", "tqdm",
+             "joblib", "pathlib", "os", "typing", "collections", "datetime", "numbers")
+nitpick_ignore_regex = [
+    (r"py:.*", rf"({'|'.join(_EXTERNAL)})(\..*)?"),
+    (r"py:.*", r"(skdlies\.)?(\w+\.)*_\w+.*"),  # private names
+    (r"py:obj", r"(X|y|Y|fit_params|\*\*params|.*[\"'\[\] ].*)"),  # inherited scikit-learn text
+]
 
 # -- API reference (autodoc, autosummary, numpydoc) ----------------------------------------------
 autosummary_generate = True

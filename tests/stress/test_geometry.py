@@ -28,9 +28,15 @@ def test_frame_is_right_handed_orthonormal_and_matches_every_user():
     assert (down[:, 2] <= 0).all() and (normal[:, 2] >= 0).all()
     d = slip_direction(strike, dip, rake)
     np.testing.assert_allclose(slip_vectors(strike, dip, rake, 2.0), 2 * d)
-    for k in range(5):
+    for k in range(5):  # against the formulas of fault_unit_vectors' docstring, written out
+        phi, delta, lam = np.radians([strike[k], dip[k], rake[k]])
         n_k, d_k, _ = fault_unit_vectors(strike[k], dip[k], rake[k])
-        np.testing.assert_array_equal(n_k, normal[k])
+        np.testing.assert_allclose(n_k, [np.sin(delta) * np.cos(phi), -np.sin(delta) * np.sin(phi),
+                                         np.cos(delta)], atol=1e-15)
+        np.testing.assert_allclose(d_k, [
+            np.cos(lam) * np.sin(phi) - np.cos(delta) * np.sin(lam) * np.cos(phi),
+            np.cos(lam) * np.cos(phi) + np.cos(delta) * np.sin(lam) * np.sin(phi),
+            np.sin(lam) * np.sin(delta)], atol=1e-15)
         np.testing.assert_array_equal(d_k, d[k])
     corners = patch_corners(0, 0, 0, strike, dip, 2.0, 3.0)
     np.testing.assert_allclose(corners[:, 1] - corners[:, 0], 2 * along, atol=1e-14)

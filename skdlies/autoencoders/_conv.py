@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
 from .._base import BaseNeuralEstimator, check_layer_sizes, fill_training_doc
-from ._base import BaseAutoencoder
+from ._base import BaseAutoencoder, fill_optimizer_doc
 from ._dense import RECONSTRUCTION_CONSTRAINTS
 from ._modules import ConvAE
 
@@ -24,6 +24,7 @@ def infer_image_shape(n_features: int) -> tuple[int, int]:
 
 
 @fill_training_doc
+@fill_optimizer_doc
 class ConvAutoencoder(BaseAutoencoder):
     """Convolutional autoencoder for single-channel images (the lecture's architecture).
 
@@ -58,12 +59,7 @@ class ConvAutoencoder(BaseAutoencoder):
         Passes over the training data.
     batch_size : int, default=128
         Samples per gradient step.
-    lr : float, default=1e-3
-        Learning rate.
-    optimizer : str or torch.optim.Optimizer subclass, default="adam"
-        A :mod:`torch.optim` class or its name (case-insensitive), e.g. ``"sgd"``.
-    optimizer_params : dict, default=None
-        Further optimizer arguments, e.g. ``{"weight_decay": 1e-5}``.
+    {autoencoder_optimizer}
     {shared_training}
 
     Attributes

@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._base import BaseNeuralEstimator, check_layer_sizes, fill_training_doc
 from .._nn import ACTIVATIONS
-from ._base import BaseAutoencoder
+from ._base import BaseAutoencoder, fill_optimizer_doc
 from ._modules import DenseAE
 
 __all__ = ["DenseAutoencoder"]
@@ -23,6 +23,7 @@ RECONSTRUCTION_CONSTRAINTS: dict = {
 
 
 @fill_training_doc
+@fill_optimizer_doc
 class DenseAutoencoder(BaseAutoencoder):
     """Fully connected autoencoder; a denoising autoencoder when ``noise_std > 0``.
 
@@ -53,12 +54,7 @@ class DenseAutoencoder(BaseAutoencoder):
         Passes over the training data.
     batch_size : int, default=256
         Samples per gradient step.
-    lr : float, default=1e-3
-        Learning rate.
-    optimizer : str or torch.optim.Optimizer subclass, default="adam"
-        A :mod:`torch.optim` class or its name (case-insensitive), e.g. ``"sgd"``.
-    optimizer_params : dict, default=None
-        Further optimizer arguments, e.g. ``{"weight_decay": 1e-5}``.
+    {autoencoder_optimizer}
     {shared_training}
 
     Attributes

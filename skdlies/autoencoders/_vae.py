@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._base import BaseNeuralEstimator, check_layer_sizes, fill_training_doc
 from .._nn import ACTIVATIONS
 from .._warnings import user_stacklevel
-from ._base import BaseAutoencoder, in_unit_interval
+from ._base import BaseAutoencoder, fill_optimizer_doc, in_unit_interval
 from ._modules import VAE, VAELoss, negative_elbo
 
 __all__ = ["VariationalAutoencoder"]
@@ -49,6 +49,7 @@ def row_noise(X: np.ndarray, k: int) -> np.ndarray:
 
 
 @fill_training_doc
+@fill_optimizer_doc
 class VariationalAutoencoder(BaseAutoencoder):
     """Variational autoencoder with a diagonal Gaussian posterior and an N(0, I) prior.
 
@@ -77,12 +78,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         Passes over the training data.
     batch_size : int, default=128
         Samples per gradient step.
-    lr : float, default=1e-3
-        Learning rate.
-    optimizer : str or torch.optim.Optimizer subclass, default="adam"
-        A :mod:`torch.optim` class or its name (case-insensitive), e.g. ``"sgd"``.
-    optimizer_params : dict, default=None
-        Further optimizer arguments, e.g. ``{"weight_decay": 1e-5}``.
+    {autoencoder_optimizer}
     {shared_training}
 
     Attributes

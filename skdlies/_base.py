@@ -30,7 +30,6 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import EpochScoring, LRScheduler
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
-from ._docstrings import fill_section
 from ._skorch import (
     EpochSnapshot,
     FastNet,
@@ -48,7 +47,6 @@ __all__ = [
     "SHARED_TRAINING_DOC",
     "BaseNeuralEstimator",
     "check_layer_sizes",
-    "fill_training_doc",
     "resolve_optimizer",
     "torch_seed",
 ]
@@ -57,7 +55,7 @@ __all__ = [
 INFERENCE_BATCH_SIZE = 4096
 
 #: The numpydoc entries of the training hyperparameters that every network estimator shares,
-#: with the same defaults; each estimator's docstring has them at ``{shared_training}``.
+#: with the same defaults, for the ``{shared_training}`` line of each estimator's docstring.
 SHARED_TRAINING_DOC = """\
 validation_fraction : float, default=None
     Fraction of the training data held out to record ``valid_loss`` in
@@ -83,12 +81,6 @@ random_state : int, RandomState instance or None, default=None
 verbose : int, default=0
     0 is silent; 1 prints skorch's per-epoch table.
 """
-
-
-def fill_training_doc(cls: type) -> type:
-    """Class decorator: put SHARED_TRAINING_DOC at ``{shared_training}`` in the docstring."""
-    cls.__doc__ = fill_section(cls.__doc__, "shared_training", SHARED_TRAINING_DOC)
-    return cls
 
 
 #: Name of the :class:`~skdlies._skorch.EpochSnapshot` callback in every skdlies net.
@@ -169,21 +161,32 @@ def check_layer_sizes(sizes, name: str = "hidden_layer_sizes", *,
     return tuple(int(s) for s in sizes)
 
 
-def _check_no_validation_monitor(callbacks) -> None:
-    """A ValueError if a callback watches a validation score the net will not record.
+def _check_callbacks(callbacks, validation: bool) -> None:
+    """A ValueError, before training, for a callback that the net cannot serve.
 
-    Watching: ``monitor`` (EarlyStopping, Checkpoint, ...) naming a ``valid_*`` score
-    that no earlier ``EpochScoring`` records; for an ``LRScheduler``, only with
-    ``ReduceLROnPlateau`` (the only policy that reads it).
+    - With no validation set (``validation`` False): a callback that watches a
+      ``valid_*`` score (``monitor`` of EarlyStopping, Checkpoint, ...) that no
+      earlier ``EpochScoring`` records; an ``LRScheduler`` only with
+      ``ReduceLROnPlateau``, the only policy that reads it.
+    - ``EpochScoring(use_caching=False)``: without its cache, skorch's scoring
+      reads the targets from a skorch ``Dataset``, but skdlies keeps the data as
+      tensors on the device, so the scorer would get no targets (``y=None``).
     """
     recorded = set()
     for item in callbacks or []:
         callback = item[1] if isinstance(item, tuple) else item
-        if isinstance(callback, EpochScoring) and isinstance(callback.name, str):
-            recorded |= {callback.name, callback.name + "_best"}
-        if isinstance(callback, LRScheduler) and callback.policy not in (
-            "ReduceLROnPlateau", ReduceLROnPlateau
-        ):
+        if isinstance(callback, EpochScoring):
+            if callback.use_caching is False:
+                raise ValueError(
+                    f"EpochScoring({callback.scoring!r}, use_caching=False) is not supported: "
+                    "skdlies feeds scores from the predictions made during each epoch; leave "
+                    "use_caching at its default (True)."
+                )
+            if isinstance(callback.name, str):
+                recorded |= {callback.name, callback.name + "_best"}
+        reads_monitor = not isinstance(callback, LRScheduler) or callback.policy in (
+            "ReduceLROnPlateau", ReduceLROnPlateau)
+        if validation or not reads_monitor:
             continue
         monitor = getattr(callback, "monitor", None)
         if isinstance(monitor, str) and monitor.startswith("valid_") and monitor not in recorded:
@@ -191,23 +194,6 @@ def _check_no_validation_monitor(callbacks) -> None:
                 f"{type(callback).__name__} monitors {monitor!r}, but there is no validation "
                 "set: set validation_fraction (e.g. 0.1; for a fitted estimator, at the next "
                 "fit) or monitor 'train_loss'."
-            )
-
-
-def _check_scoring_caches(callbacks) -> None:
-    """A ValueError for an ``EpochScoring(use_caching=False)``, which skdlies cannot feed.
-
-    Without its cache, skorch's scoring reads the targets from a skorch ``Dataset``;
-    skdlies keeps the data as tensors on the device instead, so the scorer would get
-    no targets (``y=None``) and fail, or score nonsense, after the first epoch.
-    """
-    for item in callbacks or []:
-        callback = item[1] if isinstance(item, tuple) else item
-        if isinstance(callback, EpochScoring) and callback.use_caching is False:
-            raise ValueError(
-                f"EpochScoring({callback.scoring!r}, use_caching=False) is not supported: "
-                "skdlies feeds scores from the predictions made during each epoch; leave "
-                "use_caching at its default (True)."
             )
 
 
@@ -368,9 +354,7 @@ class BaseNeuralEstimator(BaseEstimator):
         ``validation``: whether the net has a validation split, without which a
         callback that watches a validation score is refused.
         """
-        if not validation:
-            _check_no_validation_monitor(self.callbacks)
-        _check_scoring_caches(self.callbacks)
+        _check_callbacks(self.callbacks, validation)
         # the snapshot comes first so that it records an epoch before EarlyStopping ends the run
         return [(SNAPSHOT_CALLBACK, EpochSnapshot()), *(copy.deepcopy(self.callbacks) or [])]
 

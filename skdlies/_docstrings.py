@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-__all__ = ["fill_section"]
+__all__ = ["fill_section", "with_sections"]
 
 
 def fill_section(doc: str | None, name: str, section: str) -> str | None:
@@ -23,3 +23,14 @@ def fill_section(doc: str | None, name: str, section: str) -> str | None:
         raise ValueError(f"the docstring has no line {{{name}}} to fill")
     block = textwrap.dedent(section).strip("\n")
     return pattern.sub(lambda match: textwrap.indent(block, match.group(1)), doc)
+
+
+def with_sections(**sections: str):
+    """Class decorator: fill each ``{name}`` line of the docstring with ``sections[name]``."""
+
+    def decorate(cls: type) -> type:
+        for name, section in sections.items():
+            cls.__doc__ = fill_section(cls.__doc__, name, section)
+        return cls
+
+    return decorate

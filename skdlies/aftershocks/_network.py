@@ -13,7 +13,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from .._base import BaseNeuralEstimator, check_layer_sizes, fill_training_doc
+from .._base import SHARED_TRAINING_DOC, BaseNeuralEstimator, check_layer_sizes
+from .._docstrings import with_sections
 from .._nn import ACTIVATIONS, mlp
 from .._skorch import BalancedBatchIterator, BinaryFastNet
 
@@ -44,7 +45,7 @@ class _LogitNet(nn.Module):
         return self.layers(x).squeeze(1)
 
 
-@fill_training_doc
+@with_sections(shared_training=SHARED_TRAINING_DOC)
 class AftershockNet(ClassifierMixin, BaseNeuralEstimator):
     """Binary classifier of DeVries et al. (2018): does a grid cell hold aftershocks?
 

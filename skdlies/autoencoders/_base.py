@@ -7,7 +7,6 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .._base import BaseNeuralEstimator
-from .._docstrings import fill_section
 from ._modules import GaussianCorruption, ReconstructionLoss
 
 __all__ = ["BaseAutoencoder"]
@@ -18,7 +17,8 @@ def in_unit_interval(X: np.ndarray) -> bool:
     return bool(X.min() >= 0 and X.max() <= 1)
 
 
-#: The optimizer hyperparameters of every autoencoder, with their defaults (numpydoc entries).
+#: The optimizer hyperparameters of every autoencoder, with their defaults (numpydoc entries
+#: for the ``{autoencoder_optimizer}`` line of a docstring).
 OPTIMIZER_DOC = """\
 lr : float, default=1e-3
     Learning rate.
@@ -27,12 +27,6 @@ optimizer : str or torch.optim.Optimizer subclass, default="adam"
 optimizer_params : dict, default=None
     Further optimizer arguments, e.g. ``{"weight_decay": 1e-5}``.
 """
-
-
-def fill_optimizer_doc(cls: type) -> type:
-    """Class decorator: put OPTIMIZER_DOC at ``{autoencoder_optimizer}`` in the docstring."""
-    cls.__doc__ = fill_section(cls.__doc__, "autoencoder_optimizer", OPTIMIZER_DOC)
-    return cls
 
 
 class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralEstimator):

@@ -9,8 +9,9 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
-from .._base import BaseNeuralEstimator, check_layer_sizes, fill_training_doc
-from ._base import BaseAutoencoder, fill_optimizer_doc
+from .._base import SHARED_TRAINING_DOC, BaseNeuralEstimator, check_layer_sizes
+from .._docstrings import with_sections
+from ._base import OPTIMIZER_DOC, BaseAutoencoder
 from ._dense import RECONSTRUCTION_CONSTRAINTS
 from ._modules import ConvAE
 
@@ -23,8 +24,7 @@ def infer_image_shape(n_features: int) -> tuple[int, int]:
     return (side, side) if side * side == n_features else (1, n_features)
 
 
-@fill_training_doc
-@fill_optimizer_doc
+@with_sections(autoencoder_optimizer=OPTIMIZER_DOC, shared_training=SHARED_TRAINING_DOC)
 class ConvAutoencoder(BaseAutoencoder):
     """Convolutional autoencoder for single-channel images (the lecture's architecture).
 

@@ -6,9 +6,10 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._base import BaseNeuralEstimator, check_layer_sizes, fill_training_doc
+from .._base import SHARED_TRAINING_DOC, BaseNeuralEstimator, check_layer_sizes
+from .._docstrings import with_sections
 from .._nn import ACTIVATIONS
-from ._base import BaseAutoencoder, fill_optimizer_doc
+from ._base import OPTIMIZER_DOC, BaseAutoencoder
 from ._modules import DenseAE
 
 __all__ = ["DenseAutoencoder"]
@@ -22,8 +23,7 @@ RECONSTRUCTION_CONSTRAINTS: dict = {
 }
 
 
-@fill_training_doc
-@fill_optimizer_doc
+@with_sections(autoencoder_optimizer=OPTIMIZER_DOC, shared_training=SHARED_TRAINING_DOC)
 class DenseAutoencoder(BaseAutoencoder):
     """Fully connected autoencoder; a denoising autoencoder when ``noise_std > 0``.
 

@@ -12,10 +12,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import BaseNeuralEstimator, check_layer_sizes, fill_training_doc
+from .._base import SHARED_TRAINING_DOC, BaseNeuralEstimator, check_layer_sizes
+from .._docstrings import with_sections
 from .._nn import ACTIVATIONS
 from .._warnings import user_stacklevel
-from ._base import BaseAutoencoder, fill_optimizer_doc, in_unit_interval
+from ._base import OPTIMIZER_DOC, BaseAutoencoder, in_unit_interval
 from ._modules import VAE, VAELoss, negative_elbo
 
 __all__ = ["VariationalAutoencoder"]
@@ -48,8 +49,7 @@ def row_noise(X: np.ndarray, k: int) -> np.ndarray:
     return ndtri(np.stack(uniforms, axis=1)).astype(np.float32)
 
 
-@fill_training_doc
-@fill_optimizer_doc
+@with_sections(autoencoder_optimizer=OPTIMIZER_DOC, shared_training=SHARED_TRAINING_DOC)
 class VariationalAutoencoder(BaseAutoencoder):
     """Variational autoencoder with a diagonal Gaussian posterior and an N(0, I) prior.
 

@@ -440,8 +440,7 @@ class BinaryFastNet(FastNet):
 
     def decision_function(self, X) -> np.ndarray:
         """Logits, shape (n,): positive where label 1 is the more probable."""
-        logits = [to_numpy(out).reshape(-1) for out in self.forward_iter(X, training=False)]
-        return np.concatenate(logits) if logits else np.empty(0, dtype=np.float32)
+        return to_numpy(self.forward(X, training=False)).reshape(-1)
 
     def predict(self, X) -> np.ndarray:
         """The more probable label, 0 or 1, of each sample."""

@@ -106,8 +106,8 @@ def evaluate_files(
                                  sharey=True, layout="constrained")
         for ax, (name, score) in zip(axes, scores.items(), strict=True):
             plot_roc_curves(y_test, score, groups, ax=ax, label=name)
-        for ax in axes[1:]:
-            ax.set_ylabel("")
+        for ax in axes:
+            ax.label_outer()  # one y label, on the left panel
         fig.suptitle(title or f"Trained on {Path(train).name}, tested on {Path(test).name} "
                               f"({len(y_test):,} cells)")
         with atomic_path(out / "roc_curves.png") as tmp:
